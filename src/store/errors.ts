@@ -30,3 +30,11 @@ export class StoreExpiredError extends StoreError {
 export class StoreClosedError extends StoreError {
   constructor() { super('store is closed', ''); }
 }
+
+/** A disk write failed: the store refuses further writes rather than let memory and disk diverge. */
+export class StoreFailedError extends StoreError {
+  constructor(cause: unknown) {
+    super(`store refuses writes after a failed disk write: ${cause instanceof Error ? cause.message : String(cause)}`, '');
+    this.cause = cause;
+  }
+}
