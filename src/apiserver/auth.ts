@@ -1,0 +1,137 @@
+// Bearer-token authentication and role-based authorization.
+// Tokens are `<id>.<secret>`; only a SHA-256 of the secret is stored (tokens are random and
+// long, so a slow password hash buys nothing). The plain token is shown once, at creation.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Store, WatchHandle } from '../store/store.js';
+import type { Logger } from '../log/logger.js';
+
+export type Role = 'admin' | 'viewer' | 'node';
+
+export interface UserInfo {
+  name: string;
+  roles: Role[];
+  /** For node credentials: the node this identity may act for. */
+  node?: string;
+}
+
+interface TokenRecord extends Record<string, unknown> {
+  id: string;
+  hash: string;
+  user: string;
+  roles: Role[];
+  node?: string;
+  description?: string;
+  createdAt: string;
+  expiresAt?: string;
+}
+
+export interface CreateTokenOptions {
+  user: string;
+  roles: Role[];
+  node?: string;
+  description?: string;
+  ttlSeconds?: number;
+}
+
+const prefix = '/bramble/tokens/';
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+export class TokenAuthenticator {
+  private readonly tokens = new Map<string, TokenRecord>();
+  private watch: WatchHandle | undefined;
+
+  constructor(private readonly store: Store, private readonly log: Logger) {}
+
+  /** Load the tokens and follow changes, so a token made elsewhere (or revoked) takes effect at once. */
+  async start(): Promise<void> {
+    const { items, revision } = await this.store.list<TokenRecord>(prefix);
+    for (const e of items) this.tokens.set(e.value.id, e.value);
+    this.watch = this.store.watch<TokenRecord>(prefix, { fromRevision: revision }, {
+      onEvent: (ev) => {
+        if (ev.type === 'DELETED') this.tokens.delete(ev.entry.value.id);
+        else this.tokens.set(ev.entry.value.id, ev.entry.value);
+      },
+    });
+  }
+
+  stop(): void {
+    this.watch?.close();
+  }
+
+  /** Returns the plain token; it is not kept anywhere. */
+  async create(opts: CreateTokenOptions): Promise<string> {
+    const id = randomBytes(3).toString('hex');
+    const secret = randomBytes(16).toString('hex');
+    const rec: TokenRecord = {
+      id,
+      hash: sha256(secret).toString('hex'),
+      user: opts.user,
+      roles: opts.roles,
+      createdAt: new Date().toISOString(),
+    };
+    if (opts.node !== undefined) rec.node = opts.node;
+    if (opts.description !== undefined) rec.description = opts.description;
+    if (opts.ttlSeconds !== undefined) rec.expiresAt = new Date(Date.now() + opts.ttlSeconds * 1000).toISOString();
+    await this.store.create(prefix + id, rec);
+    this.tokens.set(id, rec);
+    this.log.info({ tokenId: id, user: opts.user, roles: opts.roles }, 'token created');
+    return `${id}.${secret}`;
+  }
+
+  async revoke(id: string): Promise<void> {
+    await this.store.delete(prefix + id);
+    this.tokens.delete(id);
+  }
+
+  hasUserWithRole(role: Role): boolean {
+    return [...this.tokens.values()].some((t) => t.roles.includes(role));
+  }
+
+  authenticate(token: string): UserInfo | undefined {
+    const dot = token.indexOf('.');
+    if (dot <= 0) return undefined;
+    const rec = this.tokens.get(token.slice(0, dot));
+    if (!rec) return undefined;
+    const given = sha256(token.slice(dot + 1));
+    const want = Buffer.from(rec.hash, 'hex');
+    if (want.length !== given.length || !timingSafeEqual(given, want)) return undefined;
+    if (rec.expiresAt !== undefined && Date.parse(rec.expiresAt) < Date.now()) return undefined;
+    const user: UserInfo = { name: rec.user, roles: rec.roles };
+    if (rec.node !== undefined) user.node = rec.node;
+    return user;
+  }
+}
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+export interface RequestAttributes {
+  verb: Verb;
+  /** Plural resource name, e.g. `pods`; `nonResource` for /metrics and the like. */
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+const readVerbs: readonly Verb[] = ['get', 'list', 'watch'];
+
+/**
+ * Roles: admin may do anything; viewer may read everything but Secrets; node may read
+ * what a kubelet reads and write Node objects and pod status (narrowed to its own node
+ * when the agent lands).
+ */
+export function authorize(user: UserInfo, attrs: RequestAttributes): boolean {
+  if (user.roles.includes('admin')) return true;
+  const reading = readVerbs.includes(attrs.verb);
+  if (user.roles.includes('viewer') && reading && attrs.resource !== 'secrets') return true;
+  if (user.roles.includes('node')) {
+    if (reading) return true;
+    if (attrs.resource === 'nodes') return attrs.name === undefined || attrs.name === user.node;
+    if (attrs.resource === 'pods' && attrs.subresource === 'status') return true;
+    if (attrs.resource === 'events' && attrs.verb === 'create') return true;
+  }
+  return false;
+}
