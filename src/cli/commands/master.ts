@@ -1,0 +1,66 @@
+// `bramble master` and `bramble up`: run the control plane in this process until Ctrl-C.
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+
+export interface MasterFlags {
+  dataDir?: string;
+  bind: string;
+  apiPort: number;
+  mqttPort: number;
+}
+
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free port).');
+  return n;
+}
+
+export function defaultDataDir(): string {
+  return path.join(homedir(), '.bramble');
+}
+
+/** What `master` and `up` print on stdout once the API is listening. Tests and scripts parse these lines: keep them stable. */
+export function readyLines(r: { apiUrl: string; kubeconfigPath: string; dataDir: string }): string[] {
+  return [
+    `API server: ${r.apiUrl}`,
+    `Kubeconfig: ${r.kubeconfigPath}`,
+    `Data dir: ${r.dataDir}`,
+    'Ready. Press Ctrl-C to stop.',
+  ];
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      // A second Ctrl-C while stopping means "now".
+      process.once('SIGINT', () => process.exit(130));
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export async function runMaster(flags: MasterFlags): Promise<number> {
+  // Loaded on demand: client commands should not pay for (or depend on) the whole control plane.
+  const { startMaster } = await import('../../master/master.js');
+  const dataDir = path.resolve(flags.dataDir ?? defaultDataDir());
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const running = await startMaster({ dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort });
+  process.stdout.write(`${readyLines(running).join('\n')}\n`);
+  await untilSignal();
+  await running.stop();
+  return 0;
+}
+
+export function addMasterFlags(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'where the store, kubeconfig and credentials live (default: ~/.bramble)')
+    .option('--bind <address>', 'address the API server and MQTT broker listen on', '127.0.0.1')
+    .option('--api-port <port>', 'API server port (0: any free port)', parsePort, 6443)
+    .option('--mqtt-port <port>', 'MQTT broker port (0: any free port)', parsePort, 1883);
+}

@@ -1,0 +1,93 @@
+// The `bramble` command line: bin/bramble.js calls main(process.argv) and exits with what it returns.
+import { Command, CommanderError } from 'commander';
+import { runApply } from './commands/apply.js';
+import { runDelete } from './commands/delete.js';
+import { runDescribe } from './commands/describe.js';
+import { runGet } from './commands/get.js';
+import { addMasterFlags, runMaster, type MasterFlags } from './commands/master.js';
+import { clientVersion, runVersion } from './commands/version.js';
+import type { GlobalOptions } from './context.js';
+import { printError } from './errors.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Commander passes `(...positionals, options, command)`; every action returns its exit code. */
+type Action = (cmd: Command, ...positionals: unknown[]) => Promise<number>;
+
+function build(setCode: (code: number) => void): Command {
+  const program = new Command('bramble')
+    .description('Bramble: a lightweight, Kubernetes-shaped container orchestrator for edge and IoT fleets')
+    .version(clientVersion(), '--version', 'print the client version')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: $BRAMBLE_KUBECONFIG, ~/.bramble/kubeconfig.yaml, ./.bramble/kubeconfig.yaml)')
+    .option('-n, --namespace <namespace>', 'namespace to work in (default: the kubeconfig context\'s, else "default")')
+    .exitOverride()
+    .showHelpAfterError('(run "bramble --help" or "bramble COMMAND --help" for usage)');
+
+  const act = (fn: Action) => async (...args: unknown[]): Promise<void> => {
+    const cmd = args[args.length - 1] as Command;
+    setCode(await fn(cmd, ...args.slice(0, -2)));
+  };
+  const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
+
+  addMasterFlags(program.command('master').description('run the control plane (API server, store, MQTT broker) in this process until Ctrl-C'))
+    .action(act((cmd) => runMaster(cmd.opts<MasterFlags>())));
+  addMasterFlags(program.command('up').description('run a master here (later also a local agent, so this machine runs pods too) until Ctrl-C'))
+    .action(act((cmd) => runMaster(cmd.opts<MasterFlags>())));
+
+  program.command('apply').description('create or update objects from manifests (YAML or JSON, multi-document)')
+    .option('-f, --filename <path>', 'file, directory (its *.yaml, *.yml, *.json in name order) or - for stdin; repeatable', collect, [])
+    .action(act((cmd) => runApply(globals(cmd), cmd.opts())));
+
+  program.command('get').description('list objects, or fetch them by name')
+    .argument('<kind>', 'kind: pods, po, deployments.apps, ...; several comma-separated; "all"; or KIND/NAME')
+    .argument('[names...]', 'names of objects')
+    .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
+    .option('--field-selector <selector>', 'field selector, e.g. spec.nodeName=pi-1')
+    .option('-o, --output <format>', 'wide, yaml, json or name')
+    .option('-w, --watch', 'after listing, print a row for every change until Ctrl-C')
+    .option('--show-labels', 'add a LABELS column')
+    .option('-A, --all-namespaces', 'list across all namespaces')
+    .action(act((cmd, kind, names) => runGet([kind as string, ...(names as string[])], globals(cmd), cmd.opts())));
+
+  program.command('describe').description('show details of objects, with their events')
+    .argument('<kind>', 'kind, or KIND/NAME')
+    .argument('[names...]', 'names of objects (all objects of the kind when omitted)')
+    .option('-l, --selector <selector>', 'label selector')
+    .option('-A, --all-namespaces', 'across all namespaces (without names)')
+    .action(act((cmd, kind, names) => runDescribe([kind as string, ...(names as string[])], globals(cmd), cmd.opts())));
+
+  program.command('delete').description('delete objects by name, by label selector, or as named in manifests')
+    .argument('[kind]', 'kind, or KIND/NAME')
+    .argument('[names...]', 'names of objects')
+    .option('-f, --filename <path>', 'delete the objects in this file, directory or - (stdin); repeatable', collect, [])
+    .option('-l, --selector <selector>', 'delete the objects matching this label selector')
+    .option('--all', 'delete every object of the kind in the namespace')
+    .option('--grace-period <seconds>', 'seconds a pod gets to stop (-1: the pod\'s own setting, 0: immediately)')
+    .option('--cascade <policy>', 'what happens to dependents: background (default), foreground or orphan')
+    .option('--wait', 'wait until the objects are gone')
+    .option('--timeout <seconds>', 'how long --wait waits (default 60)')
+    .option('--ignore-not-found', 'treat a missing object as deleted')
+    .action(act((cmd, kind, names) => runDelete(kind === undefined ? [] : [kind as string, ...(names as string[])], globals(cmd), cmd.opts())));
+
+  program.command('version').description('print the client and server versions')
+    .option('--client', 'only the client version')
+    .action(act((cmd) => runVersion(globals(cmd), cmd.opts())));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = build((c) => { code = c; });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    // Commander has already printed its own message (unknown option, missing argument, help).
+    if (err instanceof CommanderError) return err.exitCode;
+    printError(err);
+    return 1;
+  }
+}
