@@ -17,12 +17,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** RFC 7386: objects merge recursively, null deletes, anything else replaces. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
+  const out = new Map(Object.entries(isPlainObject(target) ? target : {}));
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    if (v === null) out.delete(k);
+    else out.set(k, mergePatch(out.get(k), v));
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 export function jsonPatch(target: unknown, ops: unknown): unknown {

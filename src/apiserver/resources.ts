@@ -4,7 +4,7 @@
 import type { ResourceType } from '../api/registry.js';
 import { resourceByKind, storeKey, storePrefix } from '../api/registry.js';
 import { StatusError } from '../api/status.js';
-import type { KList, KObject } from '../api/types.js';
+import type { KList, KObject, ObjectMeta } from '../api/types.js';
 import { applyDefaults } from '../api/defaults.js';
 import { findUnknownFields, pruneUnknownFields, validateObject, validateUpdate } from '../api/validation.js';
 import type { FieldSelector, LabelSelector } from '../api/selectors.js';
@@ -101,8 +101,10 @@ export class ResourceService {
     obj = this.placeInNamespace(rt, ns, obj);
     const warnings: string[] = [];
     obj = this.checkUnknownFields(rt, obj, opts.fieldValidation, warnings);
-    const meta = obj.metadata;
-    for (const f of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) delete meta[f];
+    // Server-owned metadata is never taken from the client.
+    const { uid: _u, resourceVersion: _r, creationTimestamp: _c, deletionTimestamp: _d, deletionGracePeriodSeconds: _g, generation: _n, ...clientMeta } = obj.metadata;
+    const meta: ObjectMeta = clientMeta;
+    obj.metadata = meta;
     meta.uid = newUid();
     meta.creationTimestamp = nowTimestamp();
     if (obj.spec !== undefined || rt.hasStatus) meta.generation = 1;
@@ -228,13 +230,10 @@ export class ResourceService {
       next = { ...body, metadata: { ...body.metadata } };
       if (rt.hasStatus) next.status = prev.status;
       if (next.status === undefined) delete next.status;
-      const m = next.metadata;
-      m.uid = prev.metadata.uid;
-      m.creationTimestamp = prev.metadata.creationTimestamp;
-      for (const f of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
-        if (prev.metadata[f] !== undefined) (m as Record<string, unknown>)[f] = prev.metadata[f];
-        else delete m[f];
-      }
+      const { deletionTimestamp: _d, deletionGracePeriodSeconds: _g, generation: _n, ...clientMeta } = next.metadata;
+      const { uid, creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds, generation } = prev.metadata;
+      next.metadata = { ...clientMeta, uid, creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds, generation };
+      for (const [k, v] of Object.entries(next.metadata)) if (v === undefined) Reflect.deleteProperty(next.metadata, k);
       next = applyDefaults(rt, next);
       if (!deepEqual(specOf(prev), specOf(next))) next.metadata.generation = (prev.metadata.generation ?? 0) + 1;
     }

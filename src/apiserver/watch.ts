@@ -1,7 +1,8 @@
 // Watch over HTTP: newline-delimited `{"type","object"}` events.
-// Each watcher filters on labels/fields and remembers which objects it has shown, so an
-// object that stops matching is sent as DELETED and one that starts matching as ADDED (as
-// Kubernetes' watch cache does). A watcher whose socket cannot keep up is dropped with an
+// Each watcher filters on labels/fields and remembers whether each object it has seen
+// matched, so an object that stops matching is sent as DELETED and one that starts matching
+// as ADDED (as Kubernetes' watch cache does). For an object it has not seen since it started
+// (a watch resumed from a revision), it assumes the client's copy matched as the object does now. A watcher whose socket cannot keep up is dropped with an
 // ERROR event instead of buffering without bound or slowing the store's writers.
 import type { ServerResponse } from 'node:http';
 import type { ResourceType } from '../api/registry.js';
@@ -48,7 +49,8 @@ function line(type: string, object: unknown): string {
 
 export class HttpWatch {
   private handle: WatchHandle | undefined;
-  private readonly shown = new Set<string>();
+  /** key → did the client's copy match the selectors. */
+  private readonly matched = new Map<string, boolean>();
   private timers: NodeJS.Timeout[] = [];
   private done = false;
   private lastRevision = 0;
@@ -77,18 +79,15 @@ export class HttpWatch {
     let from = this.req.resourceVersion ?? 0;
     // Start from current state: list, then watch from the list's revision.
     const sendInitial = this.req.resourceVersion === undefined || this.req.resourceVersion === 0;
-    const current = await this.store.list(prefix);
     if (sendInitial) {
+      const current = await this.store.list(prefix);
       from = current.revision;
       for (const e of current.items) {
         const obj = fromEntry(e);
-        if (!this.matches(obj)) continue;
-        this.shown.add(e.key);
-        this.write(line('ADDED', obj));
+        const m = this.matches(obj);
+        this.matched.set(e.key, m);
+        if (m) this.write(line('ADDED', obj));
       }
-    } else {
-      // Resuming: what the client holds is unknown, so assume it holds what matches now.
-      for (const e of current.items) if (this.matches(fromEntry(e))) this.shown.add(e.key);
     }
     this.lastRevision = from;
     if (this.done) return;
@@ -113,21 +112,17 @@ export class HttpWatch {
     this.lastRevision = ev.entry.modRevision;
     const obj = fromEntry(ev.entry);
     const key = ev.entry.key;
-    const was = this.shown.has(key);
+    const now = this.matches(obj);
+    const before = ev.type === 'ADDED' ? false : (this.matched.get(key) ?? now);
     if (ev.type === 'DELETED') {
-      if (!was) return;
-      this.shown.delete(key);
-      this.write(line('DELETED', obj));
+      this.matched.delete(key);
+      if (before) this.write(line('DELETED', obj));
       return;
     }
-    const now = this.matches(obj);
-    if (now) {
-      this.shown.add(key);
-      this.write(line(was ? 'MODIFIED' : 'ADDED', obj));
-    } else if (was) {
-      this.shown.delete(key);
-      this.write(line('DELETED', obj));
-    }
+    this.matched.set(key, now);
+    if (before && now) this.write(line('MODIFIED', obj));
+    else if (now) this.write(line('ADDED', obj));
+    else if (before) this.write(line('DELETED', obj));
   }
 
   private bookmark(): void {

@@ -73,12 +73,11 @@ describe('watch', () => {
     const start = (await h.call('GET', cms)).body.metadata.resourceVersion;
     // A client that connects and never reads its socket.
     const stuck = http.get(`${h.url}${cms}?watch=true&resourceVersion=${start}`, { headers: { authorization: `Bearer ${h.token}` } }, (res) => res.pause());
-    stuck.on('socket', (s) => s.setRecvBufferSize?.(4096));
     stuck.on('error', () => { /* the server drops it */ });
     await new Promise((r) => setTimeout(r, 100));
-    const n = 120;
+    const n = 300;
     const healthy = readWatch(h.url, h.token, `${cms}?watch=true&resourceVersion=${start}`, (ev) => ev.filter((e) => e.object.metadata?.name?.startsWith('w-flood')).length >= n);
-    const blob = 'y'.repeat(16 * 1024);
+    const blob = 'y'.repeat(32 * 1024);
     for (let i = 0; i < n; i++) {
       const r = await h.call('POST', cms, configMap(`w-flood-${i}`, { blob }));
       expect(r.status).toBe(201);
