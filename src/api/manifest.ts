@@ -26,8 +26,9 @@ const toJsOptions = { maxAliasCount: 100 };
 
 function readDocuments(text: string, source: string): { docs: Document.Parsed[]; lc: LineCounter } {
   const lc = new LineCounter();
-  // uniqueKeys: a repeated key is an error, as in Kubernetes; merge keys (`<<`) are allowed.
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true });
+  // YAML 1.1, as Kubernetes' decoder reads it: `defaultMode: 0644` is octal 420, `yes` a boolean.
+  // A repeated key is an error, as in Kubernetes; merge keys (`<<`) are allowed.
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true, version: '1.1' });
   const list = Array.isArray(docs) ? docs : [];
   for (const d of list) {
     const err = d.errors[0];

@@ -46,7 +46,7 @@ export function setPath(obj: unknown, path: string, value: unknown): void {
     cur = cur[p] as Record<string, unknown>;
   }
   const last = parts[parts.length - 1]!;
-  if (value === undefined) delete cur[last];
+  if (value === undefined) Reflect.deleteProperty(cur, last);
   else cur[last] = value;
 }
 
