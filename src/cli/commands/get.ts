@@ -60,7 +60,7 @@ function noResourcesMessage(rts: ResourceType[], ns: string | undefined): string
   return ns === undefined || rts.every((rt) => !rt.namespaced) ? 'No resources found' : `No resources found in ${ns} namespace.`;
 }
 
-async function watchTarget(client: ApiClient, fetched: Fetched, ns: string | undefined, rv: string, flags: GetFlags, format: OutputFormat, table: TableOptions): Promise<void> {
+async function watchTarget(client: ApiClient, fetched: Fetched, name: string | undefined, ns: string | undefined, rv: string, flags: GetFlags, format: OutputFormat, table: TableOptions): Promise<void> {
   const { rt } = fetched;
   // Rows keep the column widths of what was printed before, growing only when a cell needs it.
   let widths = columnWidths([tableHeader(rt, table), ...fetched.items.map((o) => tableRow(rt, o, table))]);
@@ -74,8 +74,8 @@ async function watchTarget(client: ApiClient, fetched: Fetched, ns: string | und
       process.stdout.write(`${renderRow(row, widths)}\n`);
     }
   };
-  const names = fetched.items.map((o) => o.metadata.name);
-  const byName = names.length === 1 && flags.fieldSelector === undefined ? `metadata.name=${names[0]}` : flags.fieldSelector;
+  // `get pod x -w` follows just that object.
+  const byName = name === undefined ? flags.fieldSelector : [`metadata.name=${name}`, flags.fieldSelector].filter(Boolean).join(',');
   const interrupt = interruptSignal();
   try {
     await watchLoop(client, rt, ns, rv, {
@@ -122,7 +122,7 @@ export async function runGet(args: string[], g: GlobalOptions, flags: GetFlags):
       if (fetched.items.length === 0) process.stdout.write(`${renderTable([tableHeader(fetched.rt, table)]).join('\n')}\n`);
     }
     if (failed) return 1;
-    await watchTarget(client, fetched, ns, rv, flags, format, table);
+    await watchTarget(client, fetched, targets[0]!.names[0], ns, rv, flags, format, table);
   }
   return failed ? 1 : 0;
 }

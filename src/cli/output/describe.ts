@@ -40,19 +40,14 @@ export class Describer {
   }
 
   render(): string {
-    // Keys align within each run of consecutive key/value lines at the same indent.
-    const out: string[] = [];
-    let i = 0;
-    while (i < this.lines.length) {
-      const line = this.lines[i]!;
-      if (!('key' in line)) { out.push(`${'  '.repeat(line.indent)}${line.text}`); i++; continue; }
-      let j = i;
-      while (j < this.lines.length) { const l = this.lines[j]!; if (!('key' in l) || l.indent !== line.indent) break; j++; }
-      const run = this.lines.slice(i, j) as { indent: number; key: string; value: string }[];
-      const width = Math.max(...run.map((l) => (l.key ? l.key.length + 1 : 0))) + 2;
-      for (const l of run) out.push(`${'  '.repeat(l.indent)}${(l.key ? `${l.key}:` : '').padEnd(width)}${l.value}`.trimEnd());
-      i = j;
-    }
+    // Keys at the same depth share one column across the whole text, as kubectl's tabwriter output does.
+    const widths = new Map<number, number>();
+    for (const l of this.lines) if ('key' in l) widths.set(l.indent, Math.max(widths.get(l.indent) ?? 0, l.key.length + 1));
+    const out = this.lines.map((l) => {
+      const pad = '  '.repeat(l.indent);
+      if (!('key' in l)) return `${pad}${l.text}`;
+      return `${pad}${(l.key ? `${l.key}:` : '').padEnd((widths.get(l.indent) ?? 0) + 2)}${l.value}`.trimEnd();
+    });
     return `${out.join('\n')}\n`;
   }
 }
