@@ -5,7 +5,7 @@ import type { ResourceType } from '../api/registry.js';
 import { resourceByKind, storeKey, storePrefix } from '../api/registry.js';
 import { StatusError } from '../api/status.js';
 import type { KList, KObject, ObjectMeta } from '../api/types.js';
-import { applyDefaults } from '../api/defaults.js';
+import { applyDefaults, carryOverAllocations } from '../api/defaults.js';
 import { findUnknownFields, pruneUnknownFields, validateObject, validateUpdate } from '../api/validation.js';
 import type { FieldSelector, LabelSelector } from '../api/selectors.js';
 import { matchesFields } from '../api/selectors.js';
@@ -234,7 +234,8 @@ export class ResourceService {
       const { uid, creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds, generation } = prev.metadata;
       next.metadata = { ...clientMeta, uid, creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds, generation };
       for (const [k, v] of Object.entries(next.metadata)) if (v === undefined) Reflect.deleteProperty(next.metadata, k);
-      next = applyDefaults(rt, next);
+      // A manifest re-applied without the clusterIP/nodePorts the server allocated keeps them.
+      next = carryOverAllocations(rt, applyDefaults(rt, next), prev);
       if (!deepEqual(specOf(prev), specOf(next))) next.metadata.generation = (prev.metadata.generation ?? 0) + 1;
     }
     next.metadata = { ...next.metadata, resourceVersion: prev.metadata.resourceVersion };

@@ -322,3 +322,15 @@ describe('namespaces', () => {
     expect(r.body.reason).toBe('Forbidden');
   });
 });
+
+describe('services', () => {
+  it('a PUT without the allocated clusterIP keeps it', async () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc-keep' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }], clusterIP: '10.96.0.10' } };
+    const c = await h.call('POST', '/api/v1/namespaces/default/services', svc);
+    expect(c.status).toBe(201);
+    const r = await h.call('PUT', '/api/v1/namespaces/default/services/svc-keep', { ...svc, spec: { selector: { app: 'web', v: '2' }, ports: [{ port: 80 }] } });
+    expect(r.status).toBe(200);
+    expect(r.body.spec.clusterIP).toBe('10.96.0.10');
+    expect(r.body.spec.selector).toEqual({ app: 'web', v: '2' });
+  });
+});
