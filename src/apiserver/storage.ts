@@ -10,7 +10,8 @@ export type StoreConfig =
   | { kind: 'memory'; historyLimit?: number };
 
 export function openStore(cfg: StoreConfig, logger: Logger): Store {
-  const log = logger.child({ component: 'store' });
+  // The stores name themselves in their log records.
+  const log = logger;
   if (cfg.kind === 'memory') return new MemoryStore({ logger: log, ...(cfg.historyLimit ? { historyLimit: cfg.historyLimit } : {}) });
   return new LevelStore({ path: path.resolve(cfg.path), logger: log, ...(cfg.historyLimit ? { historyLimit: cfg.historyLimit } : {}) });
 }
