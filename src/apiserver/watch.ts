@@ -47,6 +47,23 @@ function line(type: string, object: unknown): string {
   return `${JSON.stringify({ type, object })}\n`;
 }
 
+// One store event reaches every watcher: serialize its object once, not once per watcher.
+const serialized = new WeakMap<object, { obj: KObject; json: string }>();
+
+function eventObject(entry: WatchEvent['entry']): { obj: KObject; json: string } {
+  let s = serialized.get(entry);
+  if (!s) {
+    const obj = fromEntry(entry);
+    s = { obj, json: JSON.stringify(obj) };
+    serialized.set(entry, s);
+  }
+  return s;
+}
+
+function eventLine(type: string, json: string): string {
+  return `{"type":"${type}","object":${json}}\n`;
+}
+
 export class HttpWatch {
   private handle: WatchHandle | undefined;
   /** key → did the client's copy match the selectors. */
@@ -110,19 +127,19 @@ export class HttpWatch {
   private onEvent(ev: WatchEvent): void {
     if (this.done) return;
     this.lastRevision = ev.entry.modRevision;
-    const obj = fromEntry(ev.entry);
+    const { obj, json } = eventObject(ev.entry);
     const key = ev.entry.key;
     const now = this.matches(obj);
     const before = ev.type === 'ADDED' ? false : (this.matched.get(key) ?? now);
     if (ev.type === 'DELETED') {
       this.matched.delete(key);
-      if (before) this.write(line('DELETED', obj));
+      if (before) this.write(eventLine('DELETED', json));
       return;
     }
     this.matched.set(key, now);
-    if (before && now) this.write(line('MODIFIED', obj));
-    else if (now) this.write(line('ADDED', obj));
-    else if (before) this.write(line('DELETED', obj));
+    if (before && now) this.write(eventLine('MODIFIED', json));
+    else if (now) this.write(eventLine('ADDED', json));
+    else if (before) this.write(eventLine('DELETED', json));
   }
 
   private bookmark(): void {
