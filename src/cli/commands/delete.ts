@@ -47,7 +47,8 @@ async function waitGone(client: ApiClient, v: Victim, deadline: number): Promise
 async function victims(client: ApiClient, args: string[], g: GlobalOptions, ns: string, flags: DeleteFlags): Promise<Victim[]> {
   if (flags.filename.length > 0) {
     if (args.length > 0) throw new CliError('give either -f or KIND NAME..., not both');
-    return (await readManifests(flags.filename)).map(({ source, object }) => {
+    // Reverse order: a Namespace (or other owner) listed first goes last, after what it contains.
+    return (await readManifests(flags.filename)).reverse().map(({ source, object }) => {
       const rt = resourceByKind(object.apiVersion, object.kind);
       if (!rt) throw new CliError(`resource mapping not found from "${source}": no matches for kind "${object.kind}" in version "${object.apiVersion}"`);
       return { rt, ns: rt.namespaced ? object.metadata.namespace ?? ns : undefined, name: object.metadata.name ?? '' };
