@@ -59,8 +59,10 @@ export interface LevelStoreStats {
 type Op = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
 type Db = Level<string, unknown>;
 
+/** A write in the commit queue: a change, or a refusal decided against a queued (unseen) write. */
 interface Queued {
-  change: Change;
+  change?: Change;
+  refusal?: Error;
   resolve(entry: Entry): void;
   reject(err: Error): void;
 }
@@ -240,7 +242,18 @@ export class LevelStore implements Store {
   private enqueue(key: string, plan: (current: Entry | undefined, next: NextRevision) => Change): Promise<Entry> {
     this.checkWritable();
     const queued = this.pending.get(key);
-    const change = plan(queued ? queued.entry : this.table.get(key), () => this.assigned + 1);
+    let change: Change;
+    try {
+      change = plan(queued ? queued.entry : this.table.get(key), () => this.assigned + 1);
+    } catch (err) {
+      if (!queued) throw err;
+      // Refused because of a write readers cannot see yet: report it once they can, so a
+      // caller that re-reads and retries sees the newer state (instead of spinning on it).
+      return new Promise<Entry>((resolve, reject) => {
+        this.queue.push({ refusal: err as Error, resolve, reject });
+        this.pump();
+      });
+    }
     const { entry } = change.event;
     this.assigned = entry.modRevision;
     this.pending.set(key, { rev: entry.modRevision, entry: change.event.type === 'DELETED' ? undefined : entry });
@@ -286,8 +299,11 @@ export class LevelStore implements Store {
   private batchOps(batch: Queued[]): { ops: Op[]; reservation?: number } {
     const ops: Op[] = [];
     let maxVolatile = 0;
+    let last = 0;
     for (const { change } of batch) {
+      if (!change) continue;
       const { type, entry } = change.event;
+      last = entry.modRevision;
       if (change.volatile) {
         maxVolatile = entry.modRevision;
         continue;
@@ -297,7 +313,6 @@ export class LevelStore implements Store {
         : { type: 'put', key: objectKey(entry.key), value: objectRecord(change) });
       ops.push({ type: 'put', key: logKey(entry.modRevision), value: logRecord(change) });
     }
-    const last = batch[batch.length - 1]!.change.event.entry.modRevision;
     if (ops.length > 0) ops.push({ type: 'put', key: META_REV, value: last });
     if (maxVolatile > 0 && (this.reserved === undefined || maxVolatile > this.reserved)) {
       const reservation = maxVolatile + this.reserveBlock;
@@ -317,7 +332,11 @@ export class LevelStore implements Store {
     }
   }
 
-  private applyOne({ change, resolve }: Queued): void {
+  private applyOne({ change, refusal, resolve, reject }: Queued): void {
+    if (!change) {
+      reject(refusal ?? new Error('empty write'));
+      return;
+    }
     const { type, entry } = change.event;
     if (type === 'DELETED') this.table.delete(entry.key);
     else this.table.set(entry);
