@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Store, StoredValue, WatchEvent, WatchHandle, WatchOptions } from '../../src/store/store.js';
 
 export function obj(name: string, labels?: Record<string, string>, extra: Record<string, unknown> = {}): StoredValue {
-  return { metadata: labels ? { name, labels } : { name }, ...extra } as StoredValue;
+  const metadata: { name: string; labels?: Record<string, string> } = labels ? { name, labels } : { name };
+  return { ...extra, metadata };
 }
 
 export interface Recorder {
