@@ -171,12 +171,15 @@ export class LevelStore implements Store {
    * Test-only: drop the store as a crash would (no flush of volatile state, the reservation
    * stays on disk). Queued writes reject; the database is closed so the path can be reopened.
    */
-  async abandon(): Promise<void> {
+  abandon(): Promise<void> {
     if (this.state !== 'running') return this.stop();
+    this.stopping = this.crash();
+    return this.stopping;
+  }
+
+  private async crash(): Promise<void> {
     this.state = 'stopping';
-    this.stopping = Promise.resolve();
-    const queued = this.queue.splice(0);
-    for (const q of queued) q.reject(new StoreClosedError());
+    for (const q of this.queue.splice(0)) q.reject(new StoreClosedError());
     await this.drained();
     await this.compaction;
     this.hub.closeAll(new StoreClosedError());
