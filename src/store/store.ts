@@ -8,6 +8,7 @@ export type StoredValue = { metadata?: { labels?: Record<string, string> } } & R
 
 export interface Entry<T extends StoredValue = StoredValue> {
   key: string;
+  /** Shared with other readers and watchers, and deep-frozen: clone before changing it. */
   value: T;
   /** Revision of the write that created the key. */
   createRevision: number;
