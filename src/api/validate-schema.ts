@@ -3,6 +3,7 @@
 
 import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { child, fieldError, index, key } from './field-errors.js';
 import { childOf, isPlainObject, itemsOf, resolveUnion } from './schema-walk.js';
 import type { FieldError } from './types.js';
@@ -83,8 +84,22 @@ function describe(e: ValueError, field: string): FieldError {
   }
 }
 
+// Most objects are valid: a compiled check answers that in microseconds, and only a failing
+// object pays for the interpreted walk that collects every error with its path.
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+function compiledCheck(schema: TSchema): TypeCheck<TSchema> {
+  let c = compiled.get(schema);
+  if (!c) {
+    c = TypeCompiler.Compile(schema);
+    compiled.set(schema, c);
+  }
+  return c;
+}
+
 /** Shape errors of `value` against `schema`, one per field, in schema order. */
 export function schemaErrors(schema: TSchema, value: unknown): FieldError[] {
+  if (compiledCheck(schema).Check(value)) return [];
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const e of Value.Errors(schema, value)) {

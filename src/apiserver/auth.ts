@@ -41,6 +41,9 @@ function sha256(s: string): Buffer {
 
 export class TokenAuthenticator {
   private readonly tokens = new Map<string, TokenRecord>();
+  /** Verified tokens → user, so each request skips the hash; cleared on any token change. Failures are never cached. */
+  private readonly verified = new Map<string, { user: UserInfo; expiresAt: number }>();
+  private static readonly maxVerified = 4096;
   private watch: WatchHandle | undefined;
 
   constructor(private readonly store: Store, private readonly log: Logger) {}
@@ -51,6 +54,7 @@ export class TokenAuthenticator {
     for (const e of items) this.tokens.set(e.value.id, e.value);
     this.watch = this.store.watch<TokenRecord>(prefix, { fromRevision: revision }, {
       onEvent: (ev) => {
+        this.verified.clear();
         if (ev.type === 'DELETED') this.tokens.delete(ev.entry.value.id);
         else this.tokens.set(ev.entry.value.id, ev.entry.value);
       },
@@ -84,6 +88,7 @@ export class TokenAuthenticator {
   async revoke(id: string): Promise<void> {
     await this.store.delete(prefix + id);
     this.tokens.delete(id);
+    this.verified.clear();
   }
 
   hasUserWithRole(role: Role): boolean {
@@ -91,6 +96,18 @@ export class TokenAuthenticator {
   }
 
   authenticate(token: string): UserInfo | undefined {
+    const hit = this.verified.get(token);
+    if (hit && hit.expiresAt > Date.now()) return hit.user;
+    const user = this.verify(token);
+    if (user) {
+      if (this.verified.size >= TokenAuthenticator.maxVerified) this.verified.clear();
+      const rec = this.tokens.get(token.slice(0, token.indexOf('.')));
+      this.verified.set(token, { user, expiresAt: rec?.expiresAt !== undefined ? Date.parse(rec.expiresAt) : Number.POSITIVE_INFINITY });
+    }
+    return user;
+  }
+
+  private verify(token: string): UserInfo | undefined {
     const dot = token.indexOf('.');
     if (dot <= 0) return undefined;
     const rec = this.tokens.get(token.slice(0, dot));

@@ -51,7 +51,19 @@ function checkExpected(key: string, expected: number | undefined, current: Entry
  * store's back; it gets a TypeError instead and must clone first.
  */
 export function snapshot<T>(value: T): T {
-  return deepFreeze(structuredClone(value));
+  // Through JSON rather than structuredClone: faster for plain objects, and the text is
+  // what the LevelStore writes, so it is kept (see jsonOf) instead of made again.
+  const json = JSON.stringify(value);
+  const copy = deepFreeze(JSON.parse(json) as T);
+  if (typeof copy === 'object' && copy !== null) jsonCache.set(copy, json);
+  return copy;
+}
+
+const jsonCache = new WeakMap<object, string>();
+
+/** The JSON text of a stored value (cached for values made by snapshot). */
+export function jsonOf(value: unknown): string {
+  return (typeof value === 'object' && value !== null ? jsonCache.get(value) : undefined) ?? JSON.stringify(value);
 }
 
 export function deepFreeze<T>(value: T): T {

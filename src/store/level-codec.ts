@@ -3,7 +3,7 @@
 //   l/<revision> → LogRecord      the change log watches resume from (zero-padded: key order = revision order)
 //   m/<name>     → number         metadata: rev, compacted, reserved
 
-import type { Change, Labels } from './change.js';
+import { jsonOf, type Change, type Labels } from './change.js';
 import type { StoredValue, WatchEventType } from './store.js';
 
 export const META_REV = 'm/rev';
@@ -63,4 +63,17 @@ export function changeOfLog(rec: LogRecord): Change {
   const change: Change = { event: { type, entry: { key, value, createRevision, modRevision } }, volatile: false };
   if (rec.prev) change.prev = rec.prev;
   return change;
+}
+
+// The same records as JSON text, written with utf8 encoding: the value's text is made once
+// per write (see jsonOf) and shared by the object record and the log record.
+export function objectRecordJson(change: Change): string {
+  const { value, createRevision, modRevision } = change.event.entry;
+  return `{"value":${jsonOf(value)},"createRevision":${createRevision},"modRevision":${modRevision}}`;
+}
+
+export function logRecordJson(change: Change): string {
+  const { type, entry } = change.event;
+  const prev = change.prev ? `,"prev":${JSON.stringify(change.prev)}` : '';
+  return `{"type":"${type}","key":${JSON.stringify(entry.key)},"value":${jsonOf(entry.value)},"createRevision":${entry.createRevision},"modRevision":${entry.modRevision}${prev}}`;
 }

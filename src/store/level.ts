@@ -18,7 +18,7 @@ import { deepFreeze, planCreate, planDelete, planUpdate, type Change, type NextR
 import { StoreClosedError, StoreExpiredError, StoreFailedError } from './errors.js';
 import { WatchHub } from './hub.js';
 import {
-  LOG_RANGE, META_COMPACTED, META_RESERVED, META_REV, OBJECT_RANGE, changeOfLog, keyOfObject, logKey, logRecord, objectKey,
+  LOG_RANGE, META_COMPACTED, META_RESERVED, META_REV, OBJECT_RANGE, changeOfLog, keyOfObject, logKey, logRecord, logRecordJson, objectKey, objectRecordJson,
   objectRecord, revisionOfLog, type LogRecord, type ObjectRecord,
 } from './level-codec.js';
 import type {
@@ -56,7 +56,7 @@ export interface LevelStoreStats {
   dirty: number;
 }
 
-type Op = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
+type Op = { type: 'put'; key: string; value: unknown; valueEncoding?: 'utf8' } | { type: 'del'; key: string };
 type Db = Level<string, unknown>;
 
 /** A write in the commit queue: a change, or a refusal decided against a queued (unseen) write. */
@@ -318,8 +318,8 @@ export class LevelStore implements Store {
       }
       ops.push(type === 'DELETED'
         ? { type: 'del', key: objectKey(entry.key) }
-        : { type: 'put', key: objectKey(entry.key), value: objectRecord(change) });
-      ops.push({ type: 'put', key: logKey(entry.modRevision), value: logRecord(change) });
+        : { type: 'put', key: objectKey(entry.key), value: objectRecordJson(change), valueEncoding: 'utf8' });
+      ops.push({ type: 'put', key: logKey(entry.modRevision), value: logRecordJson(change), valueEncoding: 'utf8' });
     }
     if (ops.length > 0) ops.push({ type: 'put', key: META_REV, value: last });
     if (maxVolatile > 0 && (this.reserved === undefined || maxVolatile > this.reserved)) {

@@ -192,7 +192,7 @@ export const PodSpec = Obj({
 });
 export type PodSpec = Static<typeof PodSpec>;
 
-const ContainerState = Obj({
+export const ContainerState = Obj({
   waiting: Opt(Obj({ reason: Opt(Type.String()), message: Opt(Type.String()) })),
   running: Opt(Obj({ startedAt: Opt(Time) })),
   terminated: Opt(Obj({
