@@ -149,46 +149,57 @@ export interface LoadResult {
   clientCpu: number;
 }
 
+/** Latencies and errors of the measured requests of one load run. */
+class Tally {
+  seq = 0;
+  all = 0;
+  errors = 0;
+  firstError: string | undefined;
+  readonly latencies: number[] = [];
+  cpu0: NodeJS.CpuUsage | undefined;
+
+  /** Issue the next request; count it if `measured`, its latency running from `since`. */
+  async issue(op: (i: number) => Promise<HttpResult>, measured: boolean, since: number): Promise<void> {
+    if (measured) this.cpu0 ??= process.cpuUsage();
+    let err: string | undefined;
+    try {
+      const r = await op(this.seq++);
+      if (r.status < 200 || r.status >= 300) err = `HTTP ${r.status}: ${r.body.slice(0, 200)}`;
+    } catch (e) {
+      err = String(e);
+    }
+    this.all++;
+    if (!measured) return;
+    this.latencies.push(nowMs() - since);
+    if (err !== undefined) { this.errors++; this.firstError ??= err; }
+  }
+
+  result(seconds: number): LoadResult {
+    const cpu = process.cpuUsage(this.cpu0);
+    return { count: this.latencies.length, all: this.all, errors: this.errors, firstError: this.firstError, seconds, latencies: this.latencies, clientCpu: (cpu.user + cpu.system) / 1e6 };
+  }
+}
+
 /**
  * Run `concurrency` clients, each issuing `op(i)` when its previous one has finished, for
  * `warmupMs` unmeasured then `durationMs` measured (at most `maxRequests` measured requests).
  */
 export async function closedLoop(concurrency: number, durationMs: number, warmupMs: number, op: (i: number) => Promise<HttpResult>, maxRequests = 1_000_000): Promise<LoadResult> {
-  let seq = 0;
-  let all = 0;
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  const t0 = nowMs();
-  const start = t0 + warmupMs;
+  const t = new Tally();
+  const start = nowMs() + warmupMs;
   const end = start + durationMs;
-  let cpu0: NodeJS.CpuUsage | undefined;
   let measuredStart = start;
   const client = async (): Promise<void> => {
     for (;;) {
       const begin = nowMs();
-      if (begin >= end || latencies.length >= maxRequests) return;
+      if (begin >= end || t.latencies.length >= maxRequests) return;
       const measured = begin >= start;
-      if (measured && cpu0 === undefined) { cpu0 = process.cpuUsage(); measuredStart = begin; }
-      let ok = true;
-      let err: string | undefined;
-      try {
-        const r = await op(seq++);
-        if (r.status < 200 || r.status >= 300) { ok = false; err = `HTTP ${r.status}: ${r.body.slice(0, 200)}`; }
-      } catch (e) {
-        ok = false;
-        err = String(e);
-      }
-      all++;
-      if (!measured) continue;
-      latencies.push(nowMs() - begin);
-      if (!ok) { errors++; firstError ??= err; }
+      if (measured && t.cpu0 === undefined) measuredStart = begin;
+      await t.issue(op, measured, begin);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, () => client()));
-  const finished = nowMs();
-  const cpu = process.cpuUsage(cpu0);
-  return { count: latencies.length, all, errors, firstError, seconds: (finished - measuredStart) / 1000, latencies, clientCpu: (cpu.user + cpu.system) / 1e6 };
+  return t.result((nowMs() - measuredStart) / 1000);
 }
 
 /**
@@ -198,16 +209,11 @@ export async function closedLoop(concurrency: number, durationMs: number, warmup
  * omission). This is how a fleet of independent clients loads the server.
  */
 export async function openLoop(clients: number, ratePerSecond: number, durationMs: number, warmupMs: number, op: (i: number) => Promise<HttpResult>): Promise<LoadResult> {
-  let seq = 0;
-  let all = 0;
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
+  const t = new Tally();
   const interval = (1000 * clients) / ratePerSecond;
   const t0 = nowMs();
   const start = t0 + warmupMs;
   const end = start + durationMs;
-  const cpu0 = { v: undefined as NodeJS.CpuUsage | undefined };
   const client = async (c: number): Promise<void> => {
     // Spread the clients' schedules evenly over one interval.
     for (let due = t0 + (interval * c) / clients; due < end; due += interval) {
@@ -216,26 +222,11 @@ export async function openLoop(clients: number, ratePerSecond: number, durationM
       const wait = due - nowMs();
       if (wait > 2) await new Promise((r) => setTimeout(r, wait - 2));
       while (nowMs() < due) await new Promise((r) => setImmediate(r));
-      const measured = due >= start;
-      if (measured && cpu0.v === undefined) cpu0.v = process.cpuUsage();
-      let ok = true;
-      let err: string | undefined;
-      try {
-        const r = await op(seq++);
-        if (r.status < 200 || r.status >= 300) { ok = false; err = `HTTP ${r.status}: ${r.body.slice(0, 200)}`; }
-      } catch (e) {
-        ok = false;
-        err = String(e);
-      }
-      all++;
-      if (!measured) continue;
-      latencies.push(nowMs() - due);
-      if (!ok) { errors++; firstError ??= err; }
+      await t.issue(op, due >= start, due);
     }
   };
   await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
-  const cpu = process.cpuUsage(cpu0.v);
-  return { count: latencies.length, all, errors, firstError, seconds: durationMs / 1000, latencies, clientCpu: (cpu.user + cpu.system) / 1e6 };
+  return t.result(durationMs / 1000);
 }
 
 interface Cell {
