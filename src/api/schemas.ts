@@ -20,9 +20,9 @@ export {
 } from './meta.js';
 export {
   Container, ContainerPort, ContainerState, ContainerStatus, EnvVar, NodeAffinity, NodeSelectorTerm, Pod, PodPhase, PodSpec,
-  PodStatus, PodTemplateSpec, Probe, Toleration, Volume,
+  PodStatus, PodTemplateSpec, PortMapping, Probe, Toleration, Volume,
 } from './kinds/pod.js';
-export { Namespace, Node, NodeAddress, NodeSpec, NodeStatus, NodeSystemInfo, Taint } from './kinds/node.js';
+export { Namespace, Node, NodeAddress, NodeSpec, NodeStatus, NodeSystemInfo, NodeUsage, Taint } from './kinds/node.js';
 export {
   DaemonSet, DaemonSetSpec, DaemonSetStatus, Deployment, DeploymentSpec, DeploymentStatus, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus,
 } from './kinds/apps.js';

@@ -1,7 +1,7 @@
 // Node and Namespace (core/v1, cluster-scoped).
 
 import { Type, type Static } from '@sinclair/typebox';
-import { Condition, Int, NonNegInt, Obj, Opt, ResourceList, StringEnum, Time, kindEnvelope } from '../meta.js';
+import { Condition, Int, NonNegInt, Obj, Opt, Quantity, ResourceList, StringEnum, Time, kindEnvelope } from '../meta.js';
 import { TaintEffect } from './pod.js';
 
 export const Taint = Obj({
@@ -41,6 +41,21 @@ export const NodeSystemInfo = Obj({
 });
 export type NodeSystemInfo = Static<typeof NodeSystemInfo>;
 
+export const NodeUsage = Obj({
+  /** CPU in use, as a quantity (e.g. "850m"). */
+  cpu: Opt(Quantity),
+  /** Memory in use (e.g. "612Mi"). */
+  memory: Opt(Quantity),
+  /** CPU use as a percentage of all cores, 0–100. */
+  cpuPercent: Opt(Type.Number({ minimum: 0, maximum: 100 })),
+  memoryPercent: Opt(Type.Number({ minimum: 0, maximum: 100 })),
+  temperatureCelsius: Opt(Type.Number()),
+  /** The SoC is throttling (heat or under-voltage), where the hardware reports it. */
+  throttled: Opt(Type.Boolean()),
+  timestamp: Opt(Time),
+});
+export type NodeUsage = Static<typeof NodeUsage>;
+
 export const NodeStatus = Obj({
   capacity: Opt(ResourceList),
   allocatable: Opt(ResourceList),
@@ -50,6 +65,11 @@ export const NodeStatus = Obj({
   nodeInfo: Opt(NodeSystemInfo),
   daemonEndpoints: Opt(Obj({ kubeletEndpoint: Opt(Obj({ Port: Int({ minimum: 0, maximum: 65535 }) })) })),
   images: Opt(Type.Array(Obj({ names: Opt(Type.Array(Type.String())), sizeBytes: Opt(NonNegInt()) }))),
+  /**
+   * Bramble: live readings the agent reports with every heartbeat. Volatile: kept in memory
+   * on the master, never written to disk on their own (see docs/architecture.md).
+   */
+  usage: Opt(NodeUsage),
 });
 export type NodeStatus = Static<typeof NodeStatus>;
 

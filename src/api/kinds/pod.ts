@@ -224,6 +224,16 @@ export const PodPhase = StringEnum(['Pending', 'Running', 'Succeeded', 'Failed',
 export type PodPhase = Static<typeof PodPhase>;
 const PodIP = Obj({ ip: Type.String() });
 
+export const PortMapping = Obj({
+  containerName: Type.String(),
+  name: Opt(Type.String()),
+  containerPort: Int({ minimum: 1, maximum: 65535 }),
+  protocol: Protocol,
+  hostIP: Type.String(),
+  hostPort: Int({ minimum: 1, maximum: 65535 }),
+});
+export type PortMapping = Static<typeof PortMapping>;
+
 export const PodStatus = Obj({
   phase: Opt(PodPhase),
   conditions: Opt(Type.Array(Condition)),
@@ -238,6 +248,11 @@ export const PodStatus = Obj({
   initContainerStatuses: Opt(Type.Array(ContainerStatus)),
   containerStatuses: Opt(Type.Array(ContainerStatus)),
   qosClass: Opt(StringEnum(['Guaranteed', 'Burstable', 'BestEffort'])),
+  /**
+   * Bramble: where each container port is published on the node (hostIP:hostPort), so
+   * Endpoints can point at it without an overlay network.
+   */
+  portMappings: Opt(Type.Array(PortMapping)),
 });
 export type PodStatus = Static<typeof PodStatus>;
 
