@@ -1,0 +1,53 @@
+// Encoding and strict decoding of protocol messages. Decoding never throws anything but
+// ProtocolError, whose message says what was wrong, so a hostile payload costs a log line.
+import type { Static, TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { topicSchemas } from './messages.js';
+
+/** Larger payloads are refused before parsing (a full sync of a busy node stays well below). */
+export const maxPayloadBytes = 4 * 1024 * 1024;
+
+export class ProtocolError extends Error {
+  constructor(message: string, readonly topic: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+const checks = new Map<string, TypeCheck<TSchema>>();
+
+function checkFor(leaf: string): TypeCheck<TSchema> | undefined {
+  let c = checks.get(leaf);
+  if (!c) {
+    const schema = topicSchemas[leaf];
+    if (!schema) return undefined;
+    c = TypeCompiler.Compile(schema);
+    checks.set(leaf, c);
+  }
+  return c;
+}
+
+export function encode(message: object): Buffer {
+  return Buffer.from(JSON.stringify(message));
+}
+
+/** Parse and validate a payload received on a topic whose leaf is `leaf`. */
+export function decode<T extends TSchema>(leaf: string, payload: Buffer, topic = leaf): Static<T> {
+  if (payload.length > maxPayloadBytes) throw new ProtocolError(`payload of ${payload.length} bytes exceeds the ${maxPayloadBytes}-byte limit`, topic);
+  const check = checkFor(leaf);
+  if (!check) throw new ProtocolError(`no messages are defined for topic leaf "${leaf}"`, topic);
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    throw new ProtocolError(`payload is not JSON: ${(err as Error).message}`, topic);
+  }
+  if (typeof value !== 'object' || value === null) throw new ProtocolError('payload is not a JSON object', topic);
+  const v = (value as { v?: unknown }).v;
+  if (v !== 1) throw new ProtocolError(`unsupported protocol version ${JSON.stringify(v)} (this side speaks 1)`, topic);
+  if (!check.Check(value)) {
+    const first = check.Errors(value).First();
+    throw new ProtocolError(`invalid ${leaf} message${first ? ` at ${first.path || '/'}: ${first.message}` : ''}`, topic);
+  }
+  return value as Static<T>;
+}
