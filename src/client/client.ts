@@ -1,5 +1,6 @@
 // The one way Bramble's CLI (and any other out-of-process tool) talks to a cluster: the Kubernetes-shaped REST API.
 import type { ResourceType } from '../api/registry.js';
+import type { ApiInterface } from './api.js';
 import type { Status } from '../api/status.js';
 import type { KList, KObject } from '../api/types.js';
 import { ApiError, ConnectionError, errorFromResponse } from './errors.js';
@@ -48,7 +49,7 @@ const patchContentTypes: Record<PatchType, string> = {
   json: 'application/json-patch+json',
 };
 
-export class ApiClient {
+export class ApiClient implements ApiInterface {
   readonly server: string;
   private readonly token: string | undefined;
   private readonly fetchImpl: typeof fetch;
