@@ -1,0 +1,308 @@
+// The node gateway: the master's side of the MQTT channel, store ⇄ nodes through the API.
+//  - desired state: every node gets a full `sync` of its pods (with their ConfigMaps and
+//    Secrets) when it says hello, then `upsert`/`delete` deltas as pods change;
+//  - reports: node status (registration + heartbeat), pod status, presence, log chunks;
+//  - presence: Last Will `offline` or heartbeats missing past a grace → Ready=Unknown.
+// Everything a node sends is decoded strictly; a bad message costs one warn line and is dropped.
+// Work for one node runs in order (one promise chain per node), different nodes in parallel.
+import { connectAsync, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import { resourceByKind } from '../api/registry.js';
+import { StatusError } from '../api/status.js';
+import type { KObject } from '../api/types.js';
+import type { ApiInterface, PodLogRequest, PodLogSource } from '../client/api.js';
+import type { Logger } from '../log/logger.js';
+import { decode, encode, ProtocolError } from '../protocol/codec.js';
+import type { DesiredMessage, LogsData, LogsRequest, NodeStatusReport, PodBundle, PodStatusReport, Presence } from '../protocol/messages.js';
+import { allNodesTopic, fromNode, nodeTopic, parseNodeTopic } from '../protocol/topics.js';
+import { buildBundle, bundleFingerprint, nodeOf, usesObject } from './bundles.js';
+import { Informer, objectKey, type InformerEvent } from './informer.js';
+import { LogStreams } from './logs.js';
+import { applyStatusReport, markNodeUnknown } from './node-status.js';
+
+const pods = resourceByKind('v1', 'Pod')!;
+const configMaps = resourceByKind('v1', 'ConfigMap')!;
+const secrets = resourceByKind('v1', 'Secret')!;
+const nodes = resourceByKind('v1', 'Node')!;
+
+export interface NodeGatewayOptions {
+  /** e.g. mqtt://127.0.0.1:1883 (credentials in the URL are ignored: pass them below). */
+  mqttUrl: string;
+  username: string;
+  password: string;
+  api: ApiInterface;
+  logger: Logger;
+  /** A node not heard from for this long is marked Ready=Unknown (default 40 s). */
+  presenceGraceMs?: number;
+  /** How long a node has to answer a log request (default 10 s). */
+  logAnswerTimeoutMs?: number;
+  clientId?: string;
+}
+
+interface Sent { node: string; uid: string; fingerprint: string }
+
+const qos1: IClientPublishOptions = { qos: 1 };
+
+export class NodeGateway implements PodLogSource {
+  private client: MqttClient | undefined;
+  private readonly log: Logger;
+  private readonly informers: { pods: Informer; configMaps: Informer; secrets: Informer };
+  private synced = false;
+  private readonly pendingHellos = new Set<string>();
+  /** What each bound pod's node was last sent, so deltas go only where something changed. */
+  private readonly sent = new Map<string, Sent>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly lastSeen = new Map<string, number>();
+  private readonly lost = new Set<string>();
+  private readonly logs: LogStreams;
+  private sweeper: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: NodeGatewayOptions) {
+    this.log = opts.logger;
+    const api = opts.api;
+    this.informers = {
+      pods: new Informer(api, pods, (t, o) => this.onPod(t, o), this.log),
+      configMaps: new Informer(api, configMaps, (_t, o) => this.onReferenced('ConfigMap', o), this.log),
+      secrets: new Informer(api, secrets, (_t, o) => this.onReferenced('Secret', o), this.log),
+    };
+    this.logs = new LogStreams({ publishLogsRequest: (node, msg) => this.publish(node, 'logs/request', msg) }, opts.logAnswerTimeoutMs ?? 10_000);
+  }
+
+  get presenceGraceMs(): number {
+    return this.opts.presenceGraceMs ?? 40_000;
+  }
+
+  async start(): Promise<void> {
+    for (const inf of Object.values(this.informers)) inf.start();
+    await Promise.all(Object.values(this.informers).map((i) => i.synced));
+    this.synced = true;
+    await this.trackKnownNodes();
+    const client = await connectAsync(this.opts.mqttUrl, {
+      username: this.opts.username,
+      password: this.opts.password,
+      clientId: this.opts.clientId ?? `bramble-master-${process.pid}`,
+      clean: true,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+    });
+    this.client = client;
+    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.retain));
+    client.on('connect', () => { void this.subscribe(); });
+    client.on('error', (err) => this.log.warn({ err: err.message }, 'MQTT connection error'));
+    client.on('offline', () => this.log.warn('MQTT connection to the broker lost; reconnecting'));
+    await this.subscribe();
+    for (const node of this.pendingHellos) this.sendSync(node);
+    this.pendingHellos.clear();
+    const every = Math.max(100, Math.min(1000, Math.floor(this.presenceGraceMs / 4)));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
+    this.log.info({ url: redactUrl(this.opts.mqttUrl) }, 'node gateway connected');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    await Promise.all(Object.values(this.informers).map((i) => i.stop()));
+    await this.client?.endAsync(true).catch(() => undefined);
+    this.client = undefined;
+    await Promise.allSettled([...this.queues.values()]);
+  }
+
+  // ---- PodLogSource --------------------------------------------------------------------
+
+  streamLogs(req: PodLogRequest, signal: AbortSignal): AsyncIterable<Uint8Array> {
+    if (!this.client?.connected) throw new StatusError('ServiceUnavailable', 'the node gateway is not connected to the MQTT broker');
+    return this.logs.stream(req, signal);
+  }
+
+  // ---- MQTT in -------------------------------------------------------------------------
+
+  private async subscribe(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    await client.subscribeAsync(fromNode.map((leaf) => allNodesTopic(leaf)), { qos: 1 });
+  }
+
+  private onMessage(topic: string, payload: Buffer, retained: boolean): void {
+    const t = parseNodeTopic(topic);
+    if (!t) {
+      this.log.warn({ topic, reason: 'not a node topic' }, 'dropped MQTT message');
+      return;
+    }
+    const { node, leaf } = t;
+    let msg: unknown;
+    try {
+      msg = decode(leaf, payload, topic);
+    } catch (err) {
+      const reason = err instanceof ProtocolError ? err.message : String(err);
+      this.log.warn({ node, topic, reason }, 'dropped malformed message from node');
+      return;
+    }
+    switch (leaf) {
+      case 'hello': return this.onHello(node);
+      case 'status': return this.enqueue(node, 'status', () => this.onStatus(node, msg as NodeStatusReport));
+      case 'podstatus': return this.enqueue(node, 'podstatus', () => this.onPodStatus(node, msg as PodStatusReport));
+      case 'presence': return this.onPresence(node, msg as Presence, retained);
+      case 'logs/data': this.seen(node); this.logs.receive(node, msg as LogsData); return;
+      default: this.log.warn({ node, topic, reason: 'unexpected topic' }, 'dropped MQTT message');
+    }
+  }
+
+  /** Runs fn after the node's earlier work; a failure is one warn line naming the topic it came from. */
+  private enqueue(node: string, leaf: 'status' | 'podstatus' | 'presence', fn: () => Promise<void>): void {
+    const prev = this.queues.get(node) ?? Promise.resolve();
+    const next = prev.then(fn).catch((err: unknown) => {
+      const reason = err instanceof StatusError ? `${err.reason}: ${err.message}` : String(err);
+      this.log.warn({ node, topic: nodeTopic(node, leaf), reason }, 'node report not applied');
+    });
+    this.queues.set(node, next);
+    void next.then(() => { if (this.queues.get(node) === next) this.queues.delete(node); });
+  }
+
+  private seen(node: string): void {
+    this.lastSeen.set(node, Date.now());
+    this.lost.delete(node);
+  }
+
+  private onHello(node: string): void {
+    this.seen(node);
+    if (!this.synced) { this.pendingHellos.add(node); return; }
+    this.sendSync(node);
+  }
+
+  private async onStatus(node: string, report: NodeStatusReport): Promise<void> {
+    this.seen(node);
+    await applyStatusReport(this.opts.api, node, report);
+  }
+
+  private async onPodStatus(node: string, msg: PodStatusReport): Promise<void> {
+    this.seen(node);
+    let pod: KObject;
+    try {
+      pod = await this.opts.api.get(pods, msg.namespace, msg.name);
+    } catch (err) {
+      if (err instanceof StatusError && err.reason === 'NotFound') return; // gone already: nothing to report on
+      throw err;
+    }
+    if (pod.metadata.uid !== msg.uid || nodeOf(pod) !== node) {
+      this.log.warn({ node, topic: nodeTopic(node, 'podstatus'), reason: `pod ${msg.namespace}/${msg.name} (uid ${msg.uid}) is not bound to this node` }, 'dropped pod status from node');
+      return;
+    }
+    if (msg.terminated && pod.metadata.deletionTimestamp !== undefined) {
+      await this.opts.api.delete(pods, msg.namespace, msg.name, { gracePeriodSeconds: 0, preconditions: { uid: msg.uid } });
+      return;
+    }
+    await this.opts.api.updateStatus(pods, msg.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name: msg.name, namespace: msg.namespace }, status: msg.status });
+  }
+
+  private onPresence(node: string, msg: Presence, retained: boolean): void {
+    if (msg.state === 'online') {
+      this.seen(node);
+      // A retained "online" arrives when the gateway (re)subscribes: the node will not say
+      // hello again, so it gets its full desired state now. A live one is followed by hello.
+      if (retained) this.onHello(node);
+      return;
+    }
+    this.lastSeen.delete(node);
+    this.presenceLost(node, 'the node disconnected (MQTT Last Will)');
+  }
+
+  private presenceLost(node: string, why: string): void {
+    if (this.lost.has(node)) return;
+    this.lost.add(node);
+    this.logs.failNode(node, why);
+    this.log.info({ node, why }, 'node presence lost');
+    this.enqueue(node, 'presence', async () => { await markNodeUnknown(this.opts.api, node, `presence lost: ${why}`); });
+  }
+
+  private sweep(): void {
+    const limit = Date.now() - this.presenceGraceMs;
+    for (const [node, at] of this.lastSeen) {
+      if (at < limit) {
+        this.lastSeen.delete(node);
+        this.presenceLost(node, `no heartbeat for ${Math.round(this.presenceGraceMs / 1000)}s`);
+      }
+    }
+  }
+
+  /** Nodes registered before this start count as seen now, so silent ones are marked after the grace. */
+  private async trackKnownNodes(): Promise<void> {
+    const list = await this.opts.api.list(nodes, undefined);
+    const now = Date.now();
+    for (const n of list.items) {
+      const ready = ((n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready');
+      if (n.metadata.name && ready?.status === 'True') this.lastSeen.set(n.metadata.name, now);
+    }
+  }
+
+  // ---- desired state out ---------------------------------------------------------------
+
+  private revision(): number {
+    return Math.max(this.informers.pods.revision, this.informers.configMaps.revision, this.informers.secrets.revision);
+  }
+
+  private bundleOf(pod: KObject): { bundle: PodBundle; revision: number } {
+    return buildBundle(pod, { configMaps: this.informers.configMaps.items, secrets: this.informers.secrets.items });
+  }
+
+  private sendSync(node: string): void {
+    const bundles: PodBundle[] = [];
+    for (const pod of this.informers.pods.items.values()) {
+      if (nodeOf(pod) !== node) continue;
+      const { bundle } = this.bundleOf(pod);
+      bundles.push(bundle);
+      this.sent.set(objectKey(pod), { node, uid: pod.metadata.uid ?? '', fingerprint: bundleFingerprint(bundle) });
+    }
+    this.log.debug({ node, pods: bundles.length }, 'sending full sync');
+    this.send(node, { v: 1, type: 'sync', revision: this.revision(), pods: bundles });
+  }
+
+  private onPod(type: InformerEvent, pod: KObject): void {
+    if (!this.synced) return; // the first sync of each node carries the initial state
+    this.podChanged(pod, type === 'DELETED');
+  }
+
+  private onReferenced(kind: 'ConfigMap' | 'Secret', obj: KObject): void {
+    if (!this.synced) return;
+    for (const pod of this.informers.pods.items.values()) {
+      if (pod.metadata.namespace === obj.metadata.namespace && nodeOf(pod) !== undefined && usesObject(pod, kind, obj.metadata.name ?? '')) this.podChanged(pod, false);
+    }
+  }
+
+  private podChanged(pod: KObject, deleted: boolean): void {
+    const key = objectKey(pod);
+    const prev = this.sent.get(key);
+    const node = deleted ? undefined : nodeOf(pod);
+    const uid = pod.metadata.uid ?? '';
+    if (prev && (prev.node !== node || prev.uid !== uid)) {
+      this.sent.delete(key);
+      this.send(prev.node, { v: 1, type: 'delete', revision: this.revision(), namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: prev.uid });
+    }
+    if (node === undefined) return;
+    const { bundle, revision } = this.bundleOf(pod);
+    const fingerprint = bundleFingerprint(bundle);
+    if (this.sent.get(key)?.fingerprint === fingerprint) return;
+    this.sent.set(key, { node, uid, fingerprint });
+    this.send(node, { v: 1, type: 'upsert', revision, bundle });
+  }
+
+  private send(node: string, msg: DesiredMessage): void {
+    this.publish(node, 'desired', msg).catch((err: unknown) => this.log.warn({ node, err: String(err) }, 'could not publish desired state'));
+  }
+
+  private async publish(node: string, leaf: 'desired' | 'logs/request', msg: DesiredMessage | LogsRequest): Promise<void> {
+    if (this.stopped || !this.client) return;
+    await this.client.publishAsync(nodeTopic(node, leaf), encode(msg), qos1);
+  }
+}
+
+/** A broker URL fit for logs: without its password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
