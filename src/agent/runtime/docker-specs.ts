@@ -15,6 +15,8 @@ import {
 } from './runtime.js';
 import type { EngineContainer, EnginePortMap } from './docker-types.js';
 
+export { containerName, sandboxName } from './names.js';
+
 /** Private to the Docker runtime: the sandbox's requested bindings, to report them after an agent restart. */
 export const portsLabel = 'dev.bramble.sandbox.ports';
 
@@ -29,20 +31,6 @@ function podLabels(pod: PodRef): Record<string, string> {
     [runtimeLabels.pod]: pod.name,
     [runtimeLabels.uid]: pod.uid,
   };
-}
-
-/** Docker names allow [a-zA-Z0-9][a-zA-Z0-9_.-]*; Kubernetes names already fit, but be safe. */
-function namePart(s: string): string {
-  return s.replace(/[^a-zA-Z0-9_.-]/g, '-');
-}
-
-export function containerName(pod: PodRef, container: string, restartCount: number): string {
-  return ['bramble', pod.namespace, pod.name, container, pod.uid.slice(0, 8), String(restartCount)].map(namePart).join('_');
-}
-
-/** A pod may get a new sandbox (after its infra container died): a suffix keeps names unique. */
-export function sandboxName(pod: PodRef, suffix: string): string {
-  return ['bramble', pod.namespace, pod.name, 'POD', pod.uid.slice(0, 8), suffix].map(namePart).join('_');
 }
 
 export function portKey(p: Pick<PortBinding, 'containerPort' | 'protocol'>): string {
