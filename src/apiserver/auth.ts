@@ -33,6 +33,22 @@ export interface CreateTokenOptions {
   ttlSeconds?: number;
 }
 
+/** What may be shown about a token: everything but its hash. */
+export interface TokenInfo {
+  id: string;
+  user: string;
+  roles: Role[];
+  node?: string;
+  description?: string;
+  createdAt: string;
+  expiresAt?: string;
+}
+
+function publicInfo(rec: TokenRecord): TokenInfo {
+  const { hash: _h, ...info } = rec;
+  return { ...info, roles: [...rec.roles] };
+}
+
 const prefix = '/bramble/tokens/';
 
 function sha256(s: string): Buffer {
@@ -91,6 +107,16 @@ export class TokenAuthenticator {
     this.verified.clear();
   }
 
+  /** Every token, without its hash (the secret is never kept at all). */
+  list(): TokenInfo[] {
+    return [...this.tokens.values()].map(publicInfo).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  get(id: string): TokenInfo | undefined {
+    const rec = this.tokens.get(id);
+    return rec ? publicInfo(rec) : undefined;
+  }
+
   hasUserWithRole(role: Role): boolean {
     return [...this.tokens.values()].some((t) => t.roles.includes(role));
   }
@@ -142,6 +168,8 @@ const readVerbs: readonly Verb[] = ['get', 'list', 'watch'];
  */
 export function authorize(user: UserInfo, attrs: RequestAttributes): boolean {
   if (user.roles.includes('admin')) return true;
+  // Credentials are managed by admins only, reading included.
+  if (attrs.resource === 'tokens') return false;
   const reading = readVerbs.includes(attrs.verb);
   if (user.roles.includes('viewer') && reading && attrs.resource !== 'secrets') return true;
   if (user.roles.includes('node')) {

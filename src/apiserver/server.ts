@@ -12,6 +12,9 @@ import { defaultWatchLimits, type HttpWatch, type WatchLimits } from './watch.js
 import { registerResourceRoutes } from './routes.js';
 import { registerDiscoveryRoutes } from './discovery.js';
 import { parseRequestBody } from './body.js';
+import type { PodLogSource } from '../client/api.js';
+import { registerTokenRoutes } from './tokens-routes.js';
+import { registerLogRoutes } from './logs-routes.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -22,6 +25,8 @@ export interface ApiServerOptions {
   watchLimits?: Partial<WatchLimits>;
   version?: string;
   processMetrics?: boolean;
+  /** Where `GET .../pods/{name}/log` reads from (the node gateway); without one it answers 503. */
+  podLogs?: PodLogSource;
 }
 
 export interface ListenOptions {
@@ -48,6 +53,8 @@ export class ApiServer {
   readonly watches = new Set<HttpWatch>();
   readonly namespaces: NamespaceLifecycle;
   readonly version: string;
+  /** Settable after construction: the node gateway needs this server's registry to be built first. */
+  podLogs: PodLogSource | undefined;
   private app: FastifyInstance | undefined;
   private ready = false;
   private address: string | undefined;
@@ -59,6 +66,7 @@ export class ApiServer {
     this.watchLimits = { ...defaultWatchLimits, ...opts.watchLimits };
     this.namespaces = new NamespaceLifecycle(this.resources, opts.logger.child({ component: 'namespaces' }));
     this.version = opts.version ?? '0.1.0';
+    this.podLogs = opts.podLogs;
   }
 
   get store(): Store {
@@ -106,6 +114,8 @@ export class ApiServer {
       return reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
     });
     registerDiscoveryRoutes(app);
+    registerTokenRoutes(app, this);
+    registerLogRoutes(app, this);
     registerResourceRoutes(app, this);
     await app.ready();
     this.ready = true;

@@ -1,10 +1,16 @@
-// The control plane on the gateway: store + API server (the broker, node gateway, scheduler
-// and controllers join here as they land). `bramble master` and `bramble up` start it.
+// The control plane on the gateway: store + API server + MQTT broker + node gateway (the
+// scheduler and controllers join here as they land). `bramble master` and `bramble up` start it.
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiServer } from '../apiserver/server.js';
+import type { TokenAuthenticator } from '../apiserver/auth.js';
+import { LocalApiClient } from '../apiserver/local-client.js';
 import { openStore } from '../apiserver/storage.js';
+import { EmbeddedBroker } from '../broker/broker.js';
+import { brokerAuthenticator, masterUsername } from '../broker/credentials.js';
+import { NodeGateway } from '../nodegateway/gateway.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { loadKubeconfig, writeKubeconfig } from '../client/kubeconfig.js';
 import { brambleVersion } from '../version.js';
@@ -13,15 +19,35 @@ export interface MasterOptions {
   dataDir: string;
   bind?: string;
   apiPort?: number;
+  /** Embedded broker port (default 1883; 0 = any free port). Ignored with mqttUrl. */
   mqttPort?: number;
+  /** Use this external broker (mqtt://[user:pass@]host:port) instead of embedding one. */
+  mqttUrl?: string;
+  /** Nodes silent for longer are marked Ready=Unknown (default 40 s). */
+  presenceGraceMs?: number;
   logger?: Logger;
 }
 
 export interface RunningMaster {
   apiUrl: string;
+  /** The broker nodes connect to, without credentials. */
+  mqttUrl: string;
   kubeconfigPath: string;
   dataDir: string;
+  apiServer: ApiServer;
+  /** To mint credentials in process (e.g. `bramble up`'s local agent). */
+  tokens: TokenAuthenticator;
   stop(): Promise<void>;
+}
+
+interface BrokerConnection {
+  /** Printed and given to nodes: no credentials. */
+  publicUrl: string;
+  /** What the gateway connects to. */
+  url: string;
+  username: string;
+  password: string;
+  broker?: EmbeddedBroker;
 }
 
 export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
@@ -31,10 +57,25 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
   const store = openStore({ kind: 'level', path: path.join(dataDir, 'store') }, log);
   await store.start();
   const api = new ApiServer({ store, logger: log.child({ component: 'apiserver' }), version: brambleVersion });
+  const bind = opts.bind ?? '127.0.0.1';
+  let mqtt: BrokerConnection | undefined;
+  let gateway: NodeGateway | undefined;
   let apiUrl: string;
   try {
-    apiUrl = await api.start({ host: opts.bind ?? '127.0.0.1', port: opts.apiPort ?? 6443 });
+    apiUrl = await api.start({ host: bind, port: opts.apiPort ?? 6443 });
+    mqtt = opts.mqttUrl !== undefined ? externalBroker(opts.mqttUrl) : await embeddedBroker(api, bind, opts.mqttPort ?? 1883, log);
+    gateway = new NodeGateway({
+      mqttUrl: mqtt.url, username: mqtt.username, password: mqtt.password,
+      api: new LocalApiClient(api.resources, store),
+      logger: log.child({ component: 'nodegateway' }),
+      ...(opts.presenceGraceMs !== undefined ? { presenceGraceMs: opts.presenceGraceMs } : {}),
+    });
+    await gateway.start();
+    api.podLogs = gateway;
   } catch (err) {
+    await gateway?.stop().catch(() => undefined);
+    await mqtt?.broker?.stop().catch(() => undefined);
+    await api.stop().catch(() => undefined);
     await store.stop();
     throw err;
   }
@@ -42,13 +83,20 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
   await ensureAdminKubeconfig(api, kubeconfigPath, apiUrl, log);
 
   let stopping: Promise<void> | undefined;
+  const started = { gateway, broker: mqtt.broker };
   return {
     apiUrl,
+    mqttUrl: mqtt.publicUrl,
     kubeconfigPath,
     dataDir,
+    apiServer: api,
+    tokens: api.tokens,
     stop: () => {
       stopping ??= (async () => {
         log.info('master stopping');
+        api.podLogs = undefined;
+        await started.gateway.stop();
+        await started.broker?.stop();
         await api.stop();
         await store.stop();
         log.info('master stopped');
@@ -56,6 +104,39 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
       return stopping;
     },
   };
+}
+
+function hostForUrl(bind: string): string {
+  if (bind === '0.0.0.0' || bind === '') return '127.0.0.1';
+  if (bind === '::') return '[::1]';
+  return bind.includes(':') ? `[${bind}]` : bind;
+}
+
+/** The embedded aedes broker: nodes log in with node tokens, the gateway with a secret made now. */
+async function embeddedBroker(api: ApiServer, bind: string, port: number, log: Logger): Promise<BrokerConnection> {
+  const secret = randomBytes(24).toString('hex');
+  const authenticate = brokerAuthenticator(api.tokens, secret);
+  const broker = new EmbeddedBroker({ host: bind, port, logger: log.child({ component: 'broker' }), authenticate });
+  const bound = await broker.start();
+  const url = `mqtt://${hostForUrl(bind)}:${bound}`;
+  return { publicUrl: url, url, username: masterUsername, password: secret, broker };
+}
+
+/** An external broker: credentials (if any) come from the URL; auth and ACLs are its job. */
+export function externalBroker(mqttUrl: string): BrokerConnection {
+  let u: URL;
+  try {
+    u = new URL(mqttUrl);
+  } catch {
+    throw new Error(`--mqtt-url: not a URL: expected mqtt://[user:pass@]host:port`);
+  }
+  if (u.protocol !== 'mqtt:' && u.protocol !== 'mqtts:') throw new Error(`--mqtt-url: unsupported scheme "${u.protocol}": use mqtt:// or mqtts://`);
+  const username = decodeURIComponent(u.username);
+  const password = decodeURIComponent(u.password);
+  u.username = '';
+  u.password = '';
+  const url = `${u.protocol}//${u.host}`;
+  return { publicUrl: url, url, username, password };
 }
 
 /**

@@ -9,6 +9,7 @@ export interface MasterFlags {
   bind: string;
   apiPort: number;
   mqttPort: number;
+  mqttUrl?: string;
 }
 
 export function parsePort(value: string): number {
@@ -22,11 +23,12 @@ export function defaultDataDir(): string {
 }
 
 /** What `master` and `up` print on stdout once the API is listening. Tests and scripts parse these lines: keep them stable. */
-export function readyLines(r: { apiUrl: string; kubeconfigPath: string; dataDir: string }): string[] {
+export function readyLines(r: { apiUrl: string; kubeconfigPath: string; dataDir: string; mqttUrl: string }): string[] {
   return [
     `API server: ${r.apiUrl}`,
     `Kubeconfig: ${r.kubeconfigPath}`,
     `Data dir: ${r.dataDir}`,
+    `MQTT broker: ${r.mqttUrl}`,
     'Ready. Press Ctrl-C to stop.',
   ];
 }
@@ -50,7 +52,7 @@ export async function runMaster(flags: MasterFlags): Promise<number> {
   const { startMaster } = await import('../../master/master.js');
   const dataDir = path.resolve(flags.dataDir ?? defaultDataDir());
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const running = await startMaster({ dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort });
+  const running = await startMaster({ dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort, ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}) });
   process.stdout.write(`${readyLines(running).join('\n')}\n`);
   await untilSignal();
   await running.stop();
@@ -62,5 +64,6 @@ export function addMasterFlags(cmd: Command): Command {
     .option('--data-dir <dir>', 'where the store, kubeconfig and credentials live (default: ~/.bramble)')
     .option('--bind <address>', 'address the API server and MQTT broker listen on', '127.0.0.1')
     .option('--api-port <port>', 'API server port (0: any free port)', parsePort, 6443)
-    .option('--mqtt-port <port>', 'MQTT broker port (0: any free port)', parsePort, 1883);
+    .option('--mqtt-port <port>', 'MQTT broker port (0: any free port)', parsePort, 1883)
+    .option('--mqtt-url <url>', 'use this external MQTT broker (mqtt://[user:pass@]host:port) instead of the embedded one; see docs/protocol.md');
 }
