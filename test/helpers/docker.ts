@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { beforeAll, describe, type RunnerTask, type RunnerTestSuite } from 'vitest';
+import { beforeEach, describe, type RunnerTask, type RunnerTestSuite } from 'vitest';
 import { getCurrentSuite } from 'vitest/suite';
 
 export const dockerSocket = process.env.BRAMBLE_DOCKER_SOCKET ?? '/var/run/docker.sock';
@@ -47,7 +47,9 @@ function countTests(t: RunnerTask): number {
 export function describeDocker(name: string, fn: () => void): void {
   if (reachable || process.env.CI === 'true') {
     describe(name, () => {
-      beforeAll(async () => {
+      // beforeEach, not beforeAll: a failing beforeAll marks the tests "skipped", and CI must
+      // count them as failed. The image is built once (memoized), so later calls cost nothing.
+      beforeEach(async () => {
         if (!reachable) throw new Error(`Docker not reachable at ${dockerSocket} (CI=true: docker tests must run). Start containerd and dockerd.`);
         await ensureTestImage();
       }, 90_000);
