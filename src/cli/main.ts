@@ -6,6 +6,8 @@ import { runDescribe } from './commands/describe.js';
 import { runGet } from './commands/get.js';
 import { addMasterFlags, runMaster, type MasterFlags } from './commands/master.js';
 import { clientVersion, runVersion } from './commands/version.js';
+import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
+import { runLogs } from './commands/logs.js';
 import type { GlobalOptions } from './context.js';
 import { printError } from './errors.js';
 
@@ -70,6 +72,31 @@ function build(setCode: (code: number) => void): Command {
     .option('--timeout <seconds>', 'how long --wait waits (default 60)')
     .option('--ignore-not-found', 'treat a missing object as deleted')
     .action(act((cmd, kind, names) => runDelete(kind === undefined ? [] : [kind as string, ...(names as string[])], globals(cmd), cmd.opts())));
+
+  program.command('logs').description('print a container\'s log (from its node); -f follows it until Ctrl-C')
+    .argument('<pod>', 'pod name (or pod/NAME)')
+    .option('-c, --container <name>', 'container (required when the pod has several)')
+    .option('-f, --follow', 'keep streaming new output')
+    .option('--tail <lines>', 'only the last N lines (-1: all)')
+    .option('--since <duration>', 'only output newer than this, e.g. 5m, 1h')
+    .option('--timestamps', 'prefix each line with its time')
+    .option('--limit-bytes <bytes>', 'stop after this many bytes')
+    .option('-p, --previous', 'the previous (crashed) instance of the container')
+    .action(act((cmd, pod) => runLogs(pod as string, globals(cmd), cmd.opts())));
+
+  const token = program.command('token').description('manage API credentials for nodes and users (admin)');
+  token.command('create').description('make a token and print it (only the token, on stdout)')
+    .option('--node <name>', 'a node credential (role node) for this node')
+    .option('--user <name>', 'a user credential for this user (with --role)')
+    .option('--role <role>', 'admin, viewer or node; repeatable', collect, [])
+    .option('--ttl <duration>', 'expire after this long, e.g. 1h, 7d (default: never)')
+    .option('--description <text>', 'a note shown by token list')
+    .action(act((cmd) => runTokenCreate(globals(cmd), cmd.opts())));
+  token.command('list').description('list tokens (never their secrets)')
+    .action(act((cmd) => runTokenList(globals(cmd))));
+  token.command('revoke').description('revoke tokens by id')
+    .argument('<ids...>', 'token ids (the part before the dot)')
+    .action(act((cmd, ids) => runTokenRevoke(globals(cmd), ids as string[])));
 
   program.command('version').description('print the client and server versions')
     .option('--client', 'only the client version')

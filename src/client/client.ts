@@ -1,5 +1,5 @@
 // The one way Bramble's CLI (and any other out-of-process tool) talks to a cluster: the Kubernetes-shaped REST API.
-import type { ResourceType } from '../api/registry.js';
+import { resourceByKind, type ResourceType } from '../api/registry.js';
 import type { ApiInterface } from './api.js';
 import type { Status } from '../api/status.js';
 import type { KList, KObject } from '../api/types.js';
@@ -42,6 +42,38 @@ export interface DeleteOptions {
   propagationPolicy?: PropagationPolicy;
   preconditions?: { uid?: string; resourceVersion?: string };
 }
+
+export interface TokenRequest {
+  node?: string;
+  user?: string;
+  roles?: string[];
+  description?: string;
+  ttlSeconds?: number;
+}
+
+export interface TokenObject {
+  kind: 'Token';
+  id: string;
+  user: string;
+  roles: string[];
+  node?: string;
+  description?: string;
+  createdAt: string;
+  expiresAt?: string;
+}
+
+export interface PodLogOptions {
+  container?: string;
+  follow?: boolean;
+  tailLines?: number;
+  sinceSeconds?: number;
+  timestamps?: boolean;
+  limitBytes?: number;
+  previous?: boolean;
+}
+
+const tokensPath = '/apis/bramble.dev/v1/tokens';
+const podsType = resourceByKind('v1', 'Pod')!;
 
 export type PatchType = 'merge' | 'json';
 const patchContentTypes: Record<PatchType, string> = {
@@ -126,6 +158,46 @@ export class ApiClient implements ApiInterface {
       // Aborting is how a caller ends a watch; it is not a failure.
       if (signal?.aborted) return;
       throw err;
+    }
+  }
+
+  // ---- tokens (admin) ----------------------------------------------------------------
+
+  createToken(req: TokenRequest): Promise<TokenObject & { token: string }> {
+    return this.json('POST', tokensPath, req);
+  }
+
+  async listTokens(): Promise<TokenObject[]> {
+    return (await this.json<{ items: TokenObject[] }>('GET', tokensPath)).items;
+  }
+
+  revokeToken(id: string): Promise<Status> {
+    return this.json<Status>('DELETE', `${tokensPath}/${encodeURIComponent(id)}`);
+  }
+
+  /** A container's log as raw chunks; with follow, until the signal aborts or the pod's log ends. */
+  async *logs(ns: string, pod: string, opts: PodLogOptions = {}, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    const path = withQuery(`${resourcePath(podsType, ns, pod)}/log`, { ...opts });
+    let res: Response;
+    try {
+      res = await this.send('GET', path, undefined, undefined, signal);
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+    if (!res.body) return;
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    } finally {
+      await reader.cancel().catch(() => undefined);
     }
   }
 
