@@ -1,0 +1,146 @@
+// Hardware profiles (hardware-profiles/*.yaml): what a device model is, what it reserves for
+// the system and the agent, and which device capabilities it offers. The agent detects its
+// model from the device tree, else falls back to the generic profile of its architecture.
+import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+const Reservation = Type.Object({ cpu: Type.String(), memory: Type.String() }, { additionalProperties: false });
+
+export const HardwareProfile = Type.Object({
+  id: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }),
+  name: Type.String({ minLength: 1 }),
+  /** A generic profile is chosen by architecture when no model matches. */
+  generic: Type.Optional(Type.Boolean()),
+  /** Prefixes of /proc/device-tree/model ("Raspberry Pi 4 Model B" matches "... Rev 1.4"). */
+  match: Type.Optional(Type.Object({ models: Type.Array(Type.String({ minLength: 1 })) }, { additionalProperties: false })),
+  /** Kubernetes architecture name: arm64, amd64, arm. */
+  architecture: Type.String(),
+  cpus: Type.Optional(Type.Integer({ minimum: 1 })),
+  memoryVariants: Type.Array(Type.String()),
+  reserved: Type.Object({ system: Reservation, agent: Reservation }, { additionalProperties: false }),
+  capabilities: Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' })),
+  /** Boot partition layout, for flashing images. */
+  boot: Type.Optional(Type.Object({
+    partition: Type.Integer({ minimum: 1 }),
+    filesystem: Type.String(),
+    label: Type.Optional(Type.String()),
+    mountPoint: Type.String(),
+    configTxt: Type.String(),
+    cmdlineTxt: Type.String(),
+  }, { additionalProperties: false })),
+}, { additionalProperties: false });
+export type HardwareProfile = Static<typeof HardwareProfile>;
+
+const checkProfile = TypeCompiler.Compile(HardwareProfile);
+
+export class HardwareProfileError extends Error {
+  constructor(message: string, readonly file: string) {
+    super(`${file}: ${message}`);
+    this.name = 'HardwareProfileError';
+  }
+}
+
+/** hardware-profiles/ next to src/ (in the repository) or dist/ (installed). */
+export function defaultProfilesDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'hardware-profiles');
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  return path.resolve('hardware-profiles');
+}
+
+export function parseProfile(text: string, file: string, parseYaml: (t: string) => unknown): HardwareProfile {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new HardwareProfileError(`not valid YAML: ${(err as Error).message}`, file);
+  }
+  if (!checkProfile.Check(value)) {
+    const first = checkProfile.Errors(value).First();
+    throw new HardwareProfileError(`invalid profile${first ? ` at ${first.path || '/'}: ${first.message}` : ''}`, file);
+  }
+  return value;
+}
+
+export async function loadProfiles(dir = defaultProfilesDir()): Promise<HardwareProfile[]> {
+  // yaml is needed once, at start-up: loaded here, not at module load.
+  const { parse } = await import('yaml');
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+  const profiles: HardwareProfile[] = [];
+  const ids = new Set<string>();
+  for (const f of files) {
+    const p = parseProfile(await readFile(path.join(dir, f), 'utf8'), path.join(dir, f), parse);
+    if (ids.has(p.id)) throw new HardwareProfileError(`duplicate profile id "${p.id}"`, path.join(dir, f));
+    ids.add(p.id);
+    profiles.push(p);
+  }
+  return profiles;
+}
+
+/** Node's process.arch → the Kubernetes architecture name. */
+export function kubeArch(nodeArch: string = process.arch): string {
+  switch (nodeArch) {
+    case 'x64': return 'amd64';
+    case 'ia32': return '386';
+    default: return nodeArch; // arm64, arm, riscv64, ppc64, s390x are already the same names
+  }
+}
+
+/** "Raspberry Pi 4 Model B" matches "Raspberry Pi 4 Model B Rev 1.4" but "Raspberry Pi 5" not "Raspberry Pi 500". */
+function modelMatches(model: string, prefix: string): boolean {
+  return model === prefix || model.startsWith(`${prefix} `);
+}
+
+/**
+ * The profile for a device-tree model string (undefined when there is none, e.g. on x86),
+ * else the generic profile for the architecture; the longest matching prefix wins.
+ */
+export function detectProfile(profiles: HardwareProfile[], model: string | undefined, arch: string): HardwareProfile {
+  if (model) {
+    let best: { p: HardwareProfile; len: number } | undefined;
+    for (const p of profiles) {
+      for (const m of p.match?.models ?? []) {
+        if (modelMatches(model, m) && (!best || m.length > best.len)) best = { p, len: m.length };
+      }
+    }
+    if (best) return best.p;
+  }
+  const generic = profiles.find((p) => p.generic && p.architecture === arch)
+    // A 32-bit OS on a 64-bit board still runs the arm64 profile's reservations best.
+    ?? profiles.find((p) => p.generic && arch === 'arm' && p.architecture === 'arm64')
+    ?? profiles.find((p) => p.generic);
+  if (!generic) throw new HardwareProfileError(`no profile matches model ${JSON.stringify(model)} and no generic profile exists`, 'hardware-profiles');
+  return generic;
+}
+
+/** /proc/device-tree/model without its trailing NUL; undefined where there is no device tree. */
+export async function readDeviceModel(file = '/proc/device-tree/model'): Promise<string | undefined> {
+  try {
+    const text = (await readFile(file, 'latin1')).replace(/\0+$/, '').trim();
+    return text === '' ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Extended resources a profile's capabilities become (`bramble.dev/gpio: "1"`). */
+export function capabilityResources(p: HardwareProfile): Record<string, string> {
+  return Object.fromEntries(p.capabilities.map((c) => [`bramble.dev/${c}`, '1']));
+}
+
+/** Labels a profile gives its Node. */
+export function profileLabels(p: HardwareProfile): Record<string, string> {
+  const labels: Record<string, string> = {
+    'bramble.dev/model': p.id,
+    'node.kubernetes.io/instance-type': p.id,
+  };
+  for (const c of p.capabilities) labels[`bramble.dev/capability.${c}`] = 'true';
+  return labels;
+}

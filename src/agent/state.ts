@@ -1,0 +1,117 @@
+// Edge autonomy: the desired pods (with their ConfigMaps and Secrets) and the applied revision
+// live in one small JSON file in the data dir, so after a reboot the agent runs its pods again
+// before, and without, the master. Written atomically: temp file, fsync, rename, fsync dir.
+// The file holds Secret data: it is created 0600 in a 0700 directory.
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { PodBundle } from '../protocol/messages.js';
+
+export interface AgentState {
+  /** Highest desired-state revision applied (0: never synced). */
+  appliedRevision: number;
+  /** Desired pods keyed by uid. */
+  pods: Map<string, PodBundle>;
+}
+
+interface StateFileV1 {
+  version: 1;
+  appliedRevision: number;
+  pods: PodBundle[];
+}
+
+export class StateFileError extends Error {
+  constructor(message: string, readonly file: string, options?: ErrorOptions) {
+    super(`${file}: ${message}`, options);
+    this.name = 'StateFileError';
+  }
+}
+
+export const stateFileName = 'agent-state.json';
+
+export function emptyState(): AgentState {
+  return { appliedRevision: 0, pods: new Map() };
+}
+
+export class StateStore {
+  readonly file: string;
+  private writing: Promise<void> = Promise.resolve();
+  /** What is on disk: an identical save (a resync that changed nothing) spares the SD card. */
+  private lastText: string | undefined;
+
+  constructor(readonly dir: string) {
+    this.file = path.join(dir, stateFileName);
+  }
+
+  /** The saved state, or undefined when there is none yet (a fresh install). */
+  async load(): Promise<AgentState | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new StateFileError(`cannot read: ${(err as Error).message}`, this.file, { cause: err });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      // Cannot happen through save() (rename is atomic); a hand-edited or disk-damaged file.
+      throw new StateFileError(`not valid JSON (${(err as Error).message}); move it away to start empty`, this.file, { cause: err });
+    }
+    const f = parsed as Partial<StateFileV1>;
+    if (f.version !== 1 || typeof f.appliedRevision !== 'number' || !Array.isArray(f.pods)) {
+      throw new StateFileError('unknown format (expected {"version":1,"appliedRevision":N,"pods":[...]})', this.file);
+    }
+    const pods = new Map<string, PodBundle>();
+    for (const b of f.pods) {
+      const uid = b.pod.metadata.uid;
+      if (uid) pods.set(uid, b);
+    }
+    this.lastText = text;
+    return { appliedRevision: f.appliedRevision, pods };
+  }
+
+  /** Saves are serialized; each one replaces the file in one rename. */
+  save(state: AgentState): Promise<void> {
+    const body: StateFileV1 = { version: 1, appliedRevision: state.appliedRevision, pods: [...state.pods.values()] };
+    const text = JSON.stringify(body);
+    if (text === this.lastText) return this.writing;
+    this.lastText = text;
+    const next = this.writing.then(() => this.write(text));
+    next.catch(() => { if (this.lastText === text) this.lastText = undefined; });
+    // A failed save must not poison the next one; the caller sees its own failure.
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async write(text: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    try {
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.file);
+      await syncDir(this.dir);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw new StateFileError(`cannot write: ${(err as Error).message}`, this.file, { cause: err });
+    }
+  }
+}
+
+/** Make the rename itself durable (directory entry on disk). */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,105 @@
+// The heartbeat loop: every heartbeatMs a fresh reading and a status report; at once when
+// something meaningful (a condition, capacity, an address, the runtime) changes.
+import type { Logger } from '../../log/logger.js';
+import type { NodeStatusReport } from '../../protocol/messages.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { HardwareProfile } from '../hardware.js';
+import { RuntimeUnavailableError, type ContainerRuntime } from '../runtime/runtime.js';
+import type { RuntimeHealth } from './conditions.js';
+import { buildNodeStatus, meaningfulSignature } from './node-status.js';
+import type { HostFacts, NodeStatusSource } from './source.js';
+
+export interface ReporterDeps {
+  nodeName: string;
+  source: NodeStatusSource;
+  runtime: ContainerRuntime;
+  profile: HardwareProfile;
+  facts: HostFacts;
+  clock: Clock;
+  heartbeatMs: number;
+  maxPods: number;
+  logger: Logger;
+  nodeIP: () => string | undefined;
+  /** Deliver a report (the agent drops it while the link is down). */
+  publish: (r: NodeStatusReport) => void;
+}
+
+export function describeRuntimeError(err: unknown): string {
+  if (err instanceof RuntimeUnavailableError) return `${err.message}. ${err.hint}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class NodeStatusReporter {
+  private timer: TimerHandle | undefined;
+  private last: NodeStatusReport | undefined;
+  private lastSignature = '';
+  private running = false;
+  private inFlight: Promise<void> | undefined;
+  /** Set by the pod manager when a runtime call fails, cleared when one succeeds. */
+  private runtimeProblem: string | undefined;
+
+  constructor(private readonly d: ReporterDeps) {}
+
+  start(): Promise<void> {
+    this.running = true;
+    return this.tick();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.timer?.cancel();
+  }
+
+  /** The latest report (sent again after a reconnect). */
+  current(): NodeStatusReport | undefined {
+    return this.last;
+  }
+
+  /** The pod manager saw the runtime fail or recover: report at once if that changes Ready. */
+  setRuntimeProblem(message: string | undefined): void {
+    if (message === this.runtimeProblem) return;
+    this.runtimeProblem = message;
+    void this.refresh();
+  }
+
+  /** Take a reading now; publish if it differs meaningfully from the last report. */
+  refresh(): Promise<void> {
+    if (!this.inFlight) this.inFlight = this.measure(false).finally(() => { this.inFlight = undefined; });
+    return this.inFlight;
+  }
+
+  private async tick(): Promise<void> {
+    this.timer?.cancel();
+    await this.measure(true);
+    if (this.running) this.timer = this.d.clock.setTimeout(() => void this.tick(), this.d.heartbeatMs);
+  }
+
+  private async runtimeHealth(): Promise<{ health: RuntimeHealth; version?: string }> {
+    try {
+      const v = await this.d.runtime.version();
+      if (this.runtimeProblem) return { health: { ok: false, message: this.runtimeProblem }, version: `${v.runtime}://${v.version}` };
+      return { health: { ok: true }, version: `${v.runtime}://${v.version}` };
+    } catch (err) {
+      return { health: { ok: false, message: describeRuntimeError(err) } };
+    }
+  }
+
+  private async measure(heartbeat: boolean): Promise<void> {
+    try {
+      const [rt, sample] = await Promise.all([this.runtimeHealth(), this.d.source.sample().catch(() => ({}))]);
+      const report = buildNodeStatus({
+        nodeName: this.d.nodeName, facts: this.d.facts, profile: this.d.profile, runtime: rt.health,
+        runtimeVersion: rt.version, sample, nodeIP: this.d.nodeIP(), maxPods: this.d.maxPods,
+        now: new Date(this.d.clock.now()), previousConditions: this.last?.status.conditions,
+      });
+      const sig = meaningfulSignature(report);
+      const changed = sig !== this.lastSignature;
+      this.last = report;
+      this.lastSignature = sig;
+      if (changed && !heartbeat) this.d.logger.info({ ready: report.status.conditions?.[0]?.status }, 'node status changed');
+      if (heartbeat || changed) this.d.publish(report);
+    } catch (err) {
+      this.d.logger.warn({ err }, 'node status reading failed');
+    }
+  }
+}
