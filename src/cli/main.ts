@@ -5,6 +5,7 @@ import { runDelete } from './commands/delete.js';
 import { runDescribe } from './commands/describe.js';
 import { runGet } from './commands/get.js';
 import { addMasterFlags, runMaster, type MasterFlags } from './commands/master.js';
+import { addAgentFlags, runAgent, type AgentFlags } from './commands/agent.js';
 import { clientVersion, runVersion } from './commands/version.js';
 import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
 import { runLogs } from './commands/logs.js';
@@ -97,6 +98,9 @@ function build(setCode: (code: number) => void): Command {
   token.command('revoke').description('revoke tokens by id')
     .argument('<ids...>', 'token ids (the part before the dot)')
     .action(act((cmd, ids) => runTokenRevoke(globals(cmd), ids as string[])));
+
+  addAgentFlags(program.command('agent').description('run a worker: start pods the master assigns to this node, over MQTT, until Ctrl-C'))
+    .action(act((cmd) => runAgent(cmd.opts<AgentFlags>())));
 
   program.command('version').description('print the client and server versions')
     .option('--client', 'only the client version')
