@@ -8,7 +8,8 @@ const candidates = [
 ];
 
 export function parseThrottled(text: string): boolean | undefined {
-  const t = text.trim();
+  // sysfs gives bare hex ("50005"); vcgencmd's form is "throttled=0x50005".
+  const t = text.trim().replace(/^throttled=/, '');
   if (t === '') return undefined;
   const n = Number.parseInt(t, 16);
   if (!Number.isFinite(n)) return undefined;

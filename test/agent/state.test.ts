@@ -1,0 +1,64 @@
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StateFileError, StateStore, stateFileName } from '../../src/agent/state.js';
+import { bundle, pod, tempDir } from './helpers.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => { for (const c of cleanups.splice(0)) await c(); });
+
+async function dir(): Promise<string> {
+  const t = await tempDir();
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+describe('local state file', () => {
+  it('round-trips bundles and the applied revision; the file is private', async () => {
+    const d = await dir();
+    const store = new StateStore(d);
+    expect(await store.load()).toBeUndefined();
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { k: 'dg==' } };
+    const b = bundle(pod('a'), { secrets: [secret] });
+    await store.save({ appliedRevision: 42, pods: new Map([[b.pod.metadata.uid!, b]]) });
+    const loaded = await new StateStore(d).load();
+    expect(loaded?.appliedRevision).toBe(42);
+    expect([...loaded!.pods.values()]).toEqual([b]);
+    expect((await stat(path.join(d, stateFileName))).mode & 0o777).toBe(0o600);
+  });
+
+  it('never leaves a torn file: concurrent saves serialize, the last one wins, no temp files remain', async () => {
+    const d = await dir();
+    const store = new StateStore(d);
+    const saves = Array.from({ length: 20 }, (_, i) => store.save({ appliedRevision: i, pods: new Map() }));
+    await Promise.all(saves);
+    expect((await store.load())?.appliedRevision).toBe(19);
+    expect(await readdir(d)).toEqual([stateFileName]);
+  });
+
+  it('a crash mid-write (a stray temp file) leaves the previous state intact', async () => {
+    const d = await dir();
+    const store = new StateStore(d);
+    await store.save({ appliedRevision: 7, pods: new Map() });
+    await writeFile(path.join(d, `${stateFileName}.tmp-999`), '{"version":1,"appliedRev');
+    expect((await new StateStore(d).load())?.appliedRevision).toBe(7);
+  });
+
+  it('refuses a damaged file with a message that says what to do', async () => {
+    const d = await dir();
+    await writeFile(path.join(d, stateFileName), '{not json');
+    await expect(new StateStore(d).load()).rejects.toThrow(StateFileError);
+    await expect(new StateStore(d).load()).rejects.toThrow(/move it away/);
+  });
+
+  it('an identical save does not touch the disk', async () => {
+    const d = await dir();
+    const store = new StateStore(d);
+    await store.save({ appliedRevision: 1, pods: new Map() });
+    const before = (await stat(path.join(d, stateFileName))).mtimeMs;
+    await new Promise((r) => setTimeout(r, 20));
+    await store.save({ appliedRevision: 1, pods: new Map() });
+    expect((await stat(path.join(d, stateFileName))).mtimeMs).toBe(before);
+    expect(JSON.parse(await readFile(path.join(d, stateFileName), 'utf8'))).toMatchObject({ version: 1, appliedRevision: 1 });
+  });
+});
