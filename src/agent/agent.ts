@@ -5,12 +5,12 @@
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { decode, ProtocolError } from '../protocol/codec.js';
-import type { DesiredMessage, Hello, LogsRequest, PodBundle, PodStatusReport } from '../protocol/messages.js';
+import type { DesiredMessage, Hello, PodBundle, PodStatusReport } from '../protocol/messages.js';
 import { isValidNodeName } from '../protocol/topics.js';
 import { brambleVersion } from '../version.js';
 import { systemClock, type Clock } from './clock.js';
 import { detectProfile, loadProfiles, type HardwareProfile } from './hardware.js';
+import { decodeDesired, decodeLogsRequest, ProtocolError } from './decode.js';
 import { MasterLink } from './link.js';
 import { LogStreams } from './logs.js';
 import { kubeletBackoff, type BackoffOptions } from './pods/backoff.js';
@@ -208,8 +208,8 @@ export class Agent {
 
   private onMessage(leaf: string, payload: Buffer): void {
     try {
-      if (leaf === 'desired') this.applyDesired(decode<typeof DesiredMessage>('desired', payload));
-      else if (leaf === 'logs/request') this.logs?.handle(decode<typeof LogsRequest>('logs/request', payload));
+      if (leaf === 'desired') this.applyDesired(decodeDesired(payload));
+      else if (leaf === 'logs/request') this.logs?.handle(decodeLogsRequest(payload));
     } catch (err) {
       if (err instanceof ProtocolError) this.log.warn({ topic: leaf, err: err.message }, 'ignoring an invalid message from the master');
       else this.log.error({ err }, 'handling a message from the master failed');

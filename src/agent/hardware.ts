@@ -5,37 +5,58 @@ import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
 
-const Reservation = Type.Object({ cpu: Type.String(), memory: Type.String() }, { additionalProperties: false });
-
-export const HardwareProfile = Type.Object({
-  id: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }),
-  name: Type.String({ minLength: 1 }),
+// Checked by hand, not with typebox: the agent avoids loading typebox (see decode.ts).
+export interface HardwareProfile {
+  id: string;
+  name: string;
   /** A generic profile is chosen by architecture when no model matches. */
-  generic: Type.Optional(Type.Boolean()),
+  generic?: boolean;
   /** Prefixes of /proc/device-tree/model ("Raspberry Pi 4 Model B" matches "... Rev 1.4"). */
-  match: Type.Optional(Type.Object({ models: Type.Array(Type.String({ minLength: 1 })) }, { additionalProperties: false })),
+  match?: { models: string[] };
   /** Kubernetes architecture name: arm64, amd64, arm. */
-  architecture: Type.String(),
-  cpus: Type.Optional(Type.Integer({ minimum: 1 })),
-  memoryVariants: Type.Array(Type.String()),
-  reserved: Type.Object({ system: Reservation, agent: Reservation }, { additionalProperties: false }),
-  capabilities: Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' })),
+  architecture: string;
+  cpus?: number;
+  memoryVariants: string[];
+  reserved: { system: { cpu: string; memory: string }; agent: { cpu: string; memory: string } };
+  capabilities: string[];
   /** Boot partition layout, for flashing images. */
-  boot: Type.Optional(Type.Object({
-    partition: Type.Integer({ minimum: 1 }),
-    filesystem: Type.String(),
-    label: Type.Optional(Type.String()),
-    mountPoint: Type.String(),
-    configTxt: Type.String(),
-    cmdlineTxt: Type.String(),
-  }, { additionalProperties: false })),
-}, { additionalProperties: false });
-export type HardwareProfile = Static<typeof HardwareProfile>;
+  boot?: { partition: number; filesystem: string; label?: string; mountPoint: string; configTxt: string; cmdlineTxt: string };
+}
 
-const checkProfile = TypeCompiler.Compile(HardwareProfile);
+const nameRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+type J = Record<string, unknown>;
+const isObj = (v: unknown): v is J => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const strList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+
+/** Why `v` is not a valid profile (field path and problem), or undefined. */
+function profileProblem(v: unknown): string | undefined {
+  if (!isObj(v)) return '/: expected a mapping';
+  const known = ['id', 'name', 'generic', 'match', 'architecture', 'cpus', 'memoryVariants', 'reserved', 'capabilities', 'boot'];
+  const unknown = Object.keys(v).find((k) => !known.includes(k));
+  if (unknown) return `/${unknown}: unknown field`;
+  if (!isStr(v.id) || v.id.length > 63 || !nameRe.test(v.id)) return '/id: expected lowercase letters, digits and "-"';
+  if (!isStr(v.name)) return '/name: expected a string';
+  if (v.generic !== undefined && typeof v.generic !== 'boolean') return '/generic: expected true or false';
+  if (v.match !== undefined && (!isObj(v.match) || !strList(v.match.models))) return '/match/models: expected a list of model strings';
+  if (!isStr(v.architecture)) return '/architecture: expected a string';
+  if (v.cpus !== undefined && !(Number.isInteger(v.cpus) && (v.cpus as number) >= 1)) return '/cpus: expected a positive integer';
+  if (!Array.isArray(v.memoryVariants) || !v.memoryVariants.every(isStr)) return '/memoryVariants: expected a list of quantities';
+  if (!isObj(v.reserved)) return '/reserved: expected system and agent reservations';
+  for (const k of ['system', 'agent']) {
+    const r = v.reserved[k];
+    if (!isObj(r) || !isStr(r.cpu) || !isStr(r.memory)) return `/reserved/${k}: expected cpu and memory`;
+  }
+  if (!Array.isArray(v.capabilities) || !v.capabilities.every((c) => isStr(c) && nameRe.test(c))) return '/capabilities: expected a list of lowercase names';
+  if (v.boot !== undefined) {
+    const b = v.boot;
+    if (!isObj(b) || !Number.isInteger(b.partition) || !isStr(b.filesystem) || !isStr(b.mountPoint) || !isStr(b.configTxt) || !isStr(b.cmdlineTxt)) {
+      return '/boot: expected partition, filesystem, mountPoint, configTxt and cmdlineTxt';
+    }
+  }
+  return undefined;
+}
 
 export class HardwareProfileError extends Error {
   constructor(message: string, readonly file: string) {
@@ -62,11 +83,9 @@ export function parseProfile(text: string, file: string, parseYaml: (t: string) 
   } catch (err) {
     throw new HardwareProfileError(`not valid YAML: ${(err as Error).message}`, file);
   }
-  if (!checkProfile.Check(value)) {
-    const first = checkProfile.Errors(value).First();
-    throw new HardwareProfileError(`invalid profile${first ? ` at ${first.path || '/'}: ${first.message}` : ''}`, file);
-  }
-  return value;
+  const problem = profileProblem(value);
+  if (problem) throw new HardwareProfileError(`invalid profile at ${problem}`, file);
+  return value as HardwareProfile;
 }
 
 export async function loadProfiles(dir = defaultProfilesDir()): Promise<HardwareProfile[]> {

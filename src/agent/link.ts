@@ -4,7 +4,7 @@
 import type net from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.js';
-import { encode } from '../protocol/codec.js';
+import { encode } from './decode.js';
 import type { Presence } from '../protocol/messages.js';
 import { nodeTopic, toNode, type FromNodeTopic } from '../protocol/topics.js';
 

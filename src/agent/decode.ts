@@ -1,0 +1,88 @@
+// Decoding master → node messages on the device. The shared codec validates against the full
+// typebox schemas; loading typebox and compiling the Pod schema costs ~9 MB of RSS, a sixth of
+// the agent's budget on a Pi Zero. The master is authenticated and is the only publisher on a
+// node's master → node topics, so the agent checks the envelope and the fields it relies on
+// instead, and refuses anything else with a ProtocolError like the codec's.
+import type { DesiredMessage, LogsRequest } from '../protocol/messages.js';
+
+/** As src/protocol/codec.ts (not imported: it loads typebox at module load). */
+export const maxPayloadBytes = 4 * 1024 * 1024;
+
+/** A message the agent refuses; the message says what was wrong. */
+export class ProtocolError extends Error {
+  constructor(message: string, readonly topic: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** The codec's encoding: JSON bytes. */
+export function encode(message: object): Buffer {
+  return Buffer.from(JSON.stringify(message));
+}
+
+type Json = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isRev = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+function fail(topic: string, what: string): never {
+  throw new ProtocolError(`invalid ${topic} message: ${what}`, topic);
+}
+
+function parse(topic: string, payload: Buffer): Json {
+  if (payload.length > maxPayloadBytes) throw new ProtocolError(`payload of ${payload.length} bytes exceeds the ${maxPayloadBytes}-byte limit`, topic);
+  let v: unknown;
+  try {
+    v = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    throw new ProtocolError(`payload is not JSON: ${(err as Error).message}`, topic);
+  }
+  if (!isObj(v)) throw new ProtocolError('payload is not a JSON object', topic);
+  if (v.v !== 1) throw new ProtocolError(`unsupported protocol version ${JSON.stringify(v.v)} (this side speaks 1)`, topic);
+  return v;
+}
+
+function checkBundle(b: unknown, where: string, topic: string): void {
+  if (!isObj(b)) fail(topic, `${where} is not an object`);
+  const pod = b.pod;
+  if (!isObj(pod) || !isObj(pod.metadata) || !isObj(pod.spec)) fail(topic, `${where}.pod needs metadata and spec`);
+  const m = pod.metadata;
+  if (!isStr(m.name) || !isStr(m.uid)) fail(topic, `${where}.pod.metadata needs name and uid`);
+  const containers = pod.spec.containers;
+  if (!Array.isArray(containers) || containers.length === 0) fail(topic, `${where}.pod.spec.containers must be a non-empty list`);
+  for (const [i, c] of [...containers, ...(Array.isArray(pod.spec.initContainers) ? pod.spec.initContainers : [])].entries()) {
+    if (!isObj(c) || !isStr(c.name)) fail(topic, `${where}.pod.spec container ${i} needs a name`);
+  }
+  if (!Array.isArray(b.configMaps) || !Array.isArray(b.secrets)) fail(topic, `${where} needs configMaps and secrets lists`);
+}
+
+export function decodeDesired(payload: Buffer, topic = 'desired'): DesiredMessage {
+  const m = parse(topic, payload);
+  if (!isRev(m.revision)) fail(topic, 'revision must be a non-negative integer');
+  if (m.type === 'sync') {
+    if (!Array.isArray(m.pods)) fail(topic, 'pods must be a list');
+    m.pods.forEach((b, i) => checkBundle(b, `pods[${i}]`, topic));
+  } else if (m.type === 'upsert') checkBundle(m.bundle, 'bundle', topic);
+  else if (m.type === 'delete') {
+    if (!isStr(m.namespace) || !isStr(m.name) || !isStr(m.uid)) fail(topic, 'delete needs namespace, name and uid');
+  } else fail(topic, `unknown type ${JSON.stringify(m.type)}`);
+  return m as unknown as DesiredMessage;
+}
+
+const streamId = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function decodeLogsRequest(payload: Buffer, topic = 'logs/request'): LogsRequest {
+  const m = parse(topic, payload);
+  if (typeof m.id !== 'string' || !streamId.test(m.id)) fail(topic, 'id must be 1-64 characters of [A-Za-z0-9_-]');
+  if (m.type === 'logs.cancel') return m as unknown as LogsRequest;
+  if (m.type !== 'logs.start') fail(topic, `unknown type ${JSON.stringify(m.type)}`);
+  if (!isStr(m.namespace) || !isStr(m.pod) || !isStr(m.uid) || !isStr(m.container)) fail(topic, 'logs.start needs namespace, pod, uid and container');
+  if (typeof m.follow !== 'boolean') fail(topic, 'follow must be a boolean');
+  for (const k of ['tailLines', 'sinceSeconds', 'limitBytes'] as const) {
+    if (m[k] !== undefined && !isRev(m[k])) fail(topic, `${k} must be a non-negative integer`);
+  }
+  return m as unknown as LogsRequest;
+}
+
