@@ -5,6 +5,7 @@ import { runDelete } from './commands/delete.js';
 import { runDescribe } from './commands/describe.js';
 import { runGet } from './commands/get.js';
 import { addMasterFlags, runMaster, type MasterFlags } from './commands/master.js';
+import { parseUpRuntime, runUp, type UpFlags } from './commands/up.js';
 import { addAgentFlags, runAgent, type AgentFlags } from './commands/agent.js';
 import { clientVersion, runVersion } from './commands/version.js';
 import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
@@ -36,8 +37,11 @@ function build(setCode: (code: number) => void): Command {
 
   addMasterFlags(program.command('master').description('run the control plane (API server, store, MQTT broker) in this process until Ctrl-C'))
     .action(act((cmd) => runMaster(cmd.opts<MasterFlags>())));
-  addMasterFlags(program.command('up').description('run a master here (later also a local agent, so this machine runs pods too) until Ctrl-C'))
-    .action(act((cmd) => runMaster(cmd.opts<MasterFlags>())));
+  addMasterFlags(program.command('up').description('run a master and a local agent here (this machine runs pods too) until Ctrl-C'))
+    .option('--node-name <name>', 'the local node\'s name (default: the hostname, lowercased)')
+    .option('--runtime <runtime>', 'the local agent\'s container runtime: docker, or fake (in memory)', parseUpRuntime, 'docker')
+    .option('--docker-socket <path>', 'Docker Engine socket for the local agent (default /var/run/docker.sock)')
+    .action(act((cmd) => runUp(cmd.opts<UpFlags>())));
 
   program.command('apply').description('create or update objects from manifests (YAML or JSON, multi-document)')
     .option('-f, --filename <path>', 'file, directory (its *.yaml, *.yml, *.json in name order) or - for stdin; repeatable', collect, [])

@@ -33,7 +33,7 @@ export function readyLines(r: { apiUrl: string; kubeconfigPath: string; dataDir:
   ];
 }
 
-function untilSignal(): Promise<string> {
+export function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
     const on = (sig: string): void => {
       process.off('SIGINT', on);
