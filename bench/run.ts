@@ -14,6 +14,9 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   store: async () => (await import('./store.js')).benchStore(),
   api: async () => (await import('./api.js')).benchApi(),
   watch: async () => (await import('./watch.js')).benchWatch(),
+  pods: async () => (await import('./pods.js')).benchPods(),
+  agent: async () => (await import('./agent.js')).benchAgent(),
+  fleet: async () => (await import('./fleet.js')).benchFleet(),
 };
 
 function usage(): never {
