@@ -242,7 +242,7 @@ export async function benchFleet(): Promise<BenchRow[]> {
           while (hollows.length <= s.proc) await spawnHollow();
           startMs += await hollows[s.proc]!.start(s.prefix, s.count, registerMs);
         }
-        await until(`${size} nodes Ready`, async () => ((await readyCount(a)) >= size ? true : undefined), Math.max(5000, registerMs - (nowMs() - g0)), 2000);
+        await until(`${size} nodes Ready`, async () => ((await readyCount(a)) >= size ? true : undefined), Math.max(5000, registerMs - (nowMs() - g0)), 5000);
       } catch (err) {
         stuck = err instanceof Error ? err.message.split('\n')[0] : String(err);
       }

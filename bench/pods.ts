@@ -77,7 +77,9 @@ export function tempDir(prefix: string): string {
 export async function startMaster(dir: string): Promise<Master> {
   const dataDir = path.join(dir, 'master');
   const env = { BRAMBLE_KUBECONFIG: path.join(dataDir, 'kubeconfig.yaml'), HOME: dir, BRAMBLE_LOG_LEVEL: 'warn' };
-  const proc = new Proc(['master', '--data-dir', dataDir, '--api-port', '0', '--mqtt-port', '0'], env);
+  // BENCH_MASTER_NODE_OPTIONS: node flags for the master, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_MASTER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+  const proc = new Proc(['master', '--data-dir', dataDir, '--api-port', '0', '--mqtt-port', '0'], env, nodeArgs);
   const url = (await proc.waitFor(/API server: (\S+)/))[1]!;
   const mqttUrl = (await proc.waitFor(/MQTT broker: (\S+)/))[1]!;
   await proc.waitFor(/Ready/);
