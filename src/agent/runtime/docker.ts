@@ -5,6 +5,7 @@
 // `container:<id>`). Every object carries runtimeLabels, and the runtime only ever lists,
 // inspects or reports objects labelled managed=true, so other containers on the node are left alone.
 import { randomBytes } from 'node:crypto';
+import './no-ssh2.js'; // must come before dockerode: keeps ssh2 (~8 MB) from loading
 import Docker from 'dockerode';
 import type { Logger } from '../../log/logger.js';
 import {
