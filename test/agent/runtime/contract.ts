@@ -3,6 +3,7 @@
 // on Docker they are busybox shell commands, on the fake they are images with behaviours.
 // Tests that need real processes, network or file system run only when `real` is set.
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -161,7 +162,7 @@ export function runtimeContract(label: string, real: boolean, makeHarness: () =>
       });
 
       it('an explicit host port is honoured, and a taken one is refused without leftovers', async () => {
-        const port = 40000 + Math.floor(Math.random() * 9000);
+        const port = await freeFixedPort();
         const binding = { containerName: 'web', containerPort: 80, protocol: 'TCP' as const, hostIP: '127.0.0.1', hostPort: port };
         const first = await sandbox(newPod(), [binding]);
         expect(first.ports[0]!.hostPort).toBe(port);
@@ -371,4 +372,20 @@ export function runtimeContract(label: string, real: boolean, makeHarness: () =>
       });
     });
   });
+}
+
+/**
+ * A port below the ephemeral range (where engines and clients pick dynamic ports, which a
+ * random choice there could collide with), checked free on 127.0.0.1.
+ */
+async function freeFixedPort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
 }
