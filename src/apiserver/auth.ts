@@ -3,6 +3,7 @@
 // long, so a slow password hash buys nothing). The plain token is shown once, at creation.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store, WatchHandle } from '../store/store.js';
+import { StoreAlreadyExistsError } from '../store/errors.js';
 import type { Logger } from '../log/logger.js';
 
 export type Role = 'admin' | 'viewer' | 'node';
@@ -83,7 +84,17 @@ export class TokenAuthenticator {
 
   /** Returns the plain token; it is not kept anywhere. */
   async create(opts: CreateTokenOptions): Promise<string> {
-    const id = randomBytes(3).toString('hex');
+    // Ids are short (they show in `token list`), so draw again on the rare collision.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.createWithId(randomBytes(4).toString('hex'), opts);
+      } catch (err) {
+        if (!(err instanceof StoreAlreadyExistsError) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async createWithId(id: string, opts: CreateTokenOptions): Promise<string> {
     const secret = randomBytes(16).toString('hex');
     const rec: TokenRecord = {
       id,

@@ -43,7 +43,7 @@ describe('bramble master with its MQTT broker', () => {
     const created = await run(['token', 'create', '--node', 'pi-1', '--ttl', '1h']);
     expect(created).toMatchObject({ code: 0, stderr: '' });
     const token = created.stdout.trim();
-    expect(created.stdout).toMatch(/^[0-9a-f]{6}\.[0-9a-f]{32}\n$/);
+    expect(created.stdout).toMatch(/^[0-9a-f]{8}\.[0-9a-f]{32}\n$/);
     const node = await new FakeNode('pi-1', mqttUrl, token).connect();
     node.client.on('message', (topic, payload) => {
       const m = JSON.parse(payload.toString());
