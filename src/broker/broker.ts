@@ -8,6 +8,7 @@
 // The master's own client (the node gateway) may use the whole bramble tree.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createPersistence } from './persistence.js';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { nodeMayPublish, nodeMayReceive, nodeMaySubscribe, parseNodeTopic, topicRoot } from '../protocol/topics.js';
 import { maxPayloadBytes } from '../protocol/codec.js';
@@ -50,6 +51,8 @@ export class EmbeddedBroker {
   async start(): Promise<number> {
     const aedes = await Aedes.createBroker({
       id: 'bramble',
+      // aedes' types name its own persistence class; ours is that class with a faster retained lookup.
+      persistence: createPersistence() as NonNullable<Parameters<typeof Aedes.createBroker>[0]>['persistence'],
       authenticate: (client, username, password, done) => {
         this.authenticate(client, username, password).then((err) => done(err, err === null), (err: unknown) => {
           this.log.error({ err, clientId: client.id }, 'MQTT authentication failed unexpectedly');
