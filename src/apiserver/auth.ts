@@ -15,16 +15,6 @@ export interface UserInfo {
   node?: string;
 }
 
-interface TokenRecord extends Record<string, unknown> {
-  id: string;
-  hash: string;
-  user: string;
-  roles: Role[];
-  node?: string;
-  description?: string;
-  createdAt: string;
-  expiresAt?: string;
-}
 
 export interface CreateTokenOptions {
   user: string;
@@ -43,6 +33,11 @@ export interface TokenInfo {
   description?: string;
   createdAt: string;
   expiresAt?: string;
+}
+
+/** As stored: the public part plus a SHA-256 of the secret. */
+interface TokenRecord extends TokenInfo, Record<string, unknown> {
+  hash: string;
 }
 
 function publicInfo(rec: TokenRecord): TokenInfo {

@@ -143,20 +143,23 @@ export class ApiClient implements ApiInterface {
   /** Streams watch events until the server ends the watch (timeoutSeconds), the signal aborts, or the consumer stops. */
   async *watch<T extends KObject = KObject>(rt: ResourceType, ns: string | undefined, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
     const { signal, ...params } = opts;
-    const path = withQuery(resourcePath(rt, ns), { watch: true, ...params });
-    let res: Response;
-    try {
-      res = await this.send('GET', path, undefined, undefined, signal);
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw err;
-    }
-    if (!res.body) return;
+    const res = await this.openStream(withQuery(resourcePath(rt, ns), { watch: true, ...params }), signal);
+    if (!res?.body) return;
     try {
       for await (const line of ndjsonLines(res.body)) yield line as WatchEvent<T>;
     } catch (err) {
       // Aborting is how a caller ends a watch; it is not a failure.
       if (signal?.aborted) return;
+      throw err;
+    }
+  }
+
+  /** GET a streaming response; undefined when the caller aborted before it started (not a failure). */
+  private async openStream(path: string, signal: AbortSignal | undefined): Promise<Response | undefined> {
+    try {
+      return await this.send('GET', path, undefined, undefined, signal);
+    } catch (err) {
+      if (signal?.aborted) return undefined;
       throw err;
     }
   }
@@ -177,15 +180,8 @@ export class ApiClient implements ApiInterface {
 
   /** A container's log as raw chunks; with follow, until the signal aborts or the pod's log ends. */
   async *logs(ns: string, pod: string, opts: PodLogOptions = {}, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-    const path = withQuery(`${resourcePath(podsType, ns, pod)}/log`, { ...opts });
-    let res: Response;
-    try {
-      res = await this.send('GET', path, undefined, undefined, signal);
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw err;
-    }
-    if (!res.body) return;
+    const res = await this.openStream(withQuery(`${resourcePath(podsType, ns, pod)}/log`, { ...opts }), signal);
+    if (!res?.body) return;
     const reader = res.body.getReader();
     try {
       for (;;) {
