@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { BenchRow } from './types.js';
 import { nowMs, row, sleep, summarize } from './stats.js';
+import { until } from '../test/helpers/poll.js';
+
+export { until };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..');
@@ -239,20 +242,6 @@ export function podManifest(name: string, node: string): unknown {
 }
 
 export const podsPath = '/api/v1/namespaces/default/pods';
-
-/** Poll until `check` returns a value, or fail after `timeoutMs`. */
-export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) { last = err; }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(everyMs);
-  }
-}
 
 /** Delete pods (grace 0) and wait until the API has none left with these names. */
 export async function deletePods(a: Api, names: string[], timeoutMs = 60_000): Promise<void> {

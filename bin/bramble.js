@@ -4,7 +4,6 @@
 // `bramble agent` runs for months on small devices, so it takes a lean path (docs/agent.md, "Memory"):
 // it does not load dist/cli/main.js, which imports every command and with them the API schemas
 // (typebox, ~250 modules), the HTTP client and yaml; it builds just the agent command instead.
-// Keep its description in step with the `agent` command in src/cli/main.ts.
 const args = process.argv.slice(2);
 
 if (args[0] === 'agent') {
@@ -33,13 +32,13 @@ async function runAgentCommand() {
     setFlagsFromString('--no-opt');
     setFlagsFromString('--no-maglev');
   }
-  const [{ Command, CommanderError }, { addAgentFlags, runAgent }] = await Promise.all([
+  const [{ Command, CommanderError }, { addAgentFlags, agentDescription, runAgent }] = await Promise.all([
     import('commander'), import('../dist/cli/commands/agent.js'),
   ]);
   let code = 0;
   const program = new Command('bramble').exitOverride()
     .showHelpAfterError('(run "bramble agent --help" for usage)');
-  addAgentFlags(program.command('agent').description('run a worker: start pods the master assigns to this node, over MQTT, until Ctrl-C'))
+  addAgentFlags(program.command('agent').description(agentDescription))
     .action(async (opts) => {
       try {
         code = await runAgent(opts);

@@ -11,7 +11,7 @@ import type { FieldSelector, LabelSelector } from '../api/selectors.js';
 import { matchesFields } from '../api/selectors.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
-import { StoreConflictError, StoreNotFoundError } from '../store/errors.js';
+import { StoreAlreadyExistsError, StoreConflictError, StoreNotFoundError } from '../store/errors.js';
 import { conflict, fromStoreError, invalid, notFound } from './errors.js';
 import { checkBodyKind, fromEntry, generateNameSuffix, isObject, newUid, nowTimestamp, parseResourceVersion, toStored } from './objects.js';
 import { deepEqual, isVolatileStatusChange } from './volatile.js';
@@ -125,10 +125,8 @@ export class ResourceService {
         this.log.debug({ resource: rt.plural, namespace: obj.metadata.namespace, name }, 'created');
         return { object: fromEntry(e), warnings };
       } catch (err) {
-        if (generated && attempt < maxRetries && fromStoreError(err, rt, name) instanceof StatusError) {
-          const mapped = fromStoreError(err, rt, name) as StatusError;
-          if (mapped.reason === 'AlreadyExists') continue;
-        }
+        // A generated name that is taken: draw another.
+        if (generated && attempt < maxRetries && err instanceof StoreAlreadyExistsError) continue;
         throw fromStoreError(err, rt, name);
       }
     }

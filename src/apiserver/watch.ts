@@ -35,7 +35,6 @@ export interface WatchRequest {
   fieldSelector: FieldSelector;
   timeoutSeconds: number | undefined;
   allowBookmarks: boolean;
-  /** Only this object (a watch with fieldSelector metadata.name=X). */
 }
 
 export interface WatchObserver {

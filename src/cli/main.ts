@@ -6,7 +6,7 @@ import { runDescribe } from './commands/describe.js';
 import { runGet } from './commands/get.js';
 import { addMasterFlags, runMaster, type MasterFlags } from './commands/master.js';
 import { parseUpRuntime, runUp, type UpFlags } from './commands/up.js';
-import { addAgentFlags, runAgent, type AgentFlags } from './commands/agent.js';
+import { addAgentFlags, agentDescription, runAgent, type AgentFlags } from './commands/agent.js';
 import { clientVersion, runVersion } from './commands/version.js';
 import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
 import { runLogs } from './commands/logs.js';
@@ -103,7 +103,7 @@ function build(setCode: (code: number) => void): Command {
     .argument('<ids...>', 'token ids (the part before the dot)')
     .action(act((cmd, ids) => runTokenRevoke(globals(cmd), ids as string[])));
 
-  addAgentFlags(program.command('agent').description('run a worker: start pods the master assigns to this node, over MQTT, until Ctrl-C'))
+  addAgentFlags(program.command('agent').description(agentDescription))
     .action(act((cmd) => runAgent(cmd.opts<AgentFlags>())));
 
   program.command('version').description('print the client and server versions')

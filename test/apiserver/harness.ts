@@ -3,6 +3,7 @@ import { ApiServer, type ApiServerOptions } from '../../src/apiserver/server.js'
 import { MemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/store.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { ndjsonLines } from '../../src/client/ndjson.js';
 
 export interface Harness {
   server: ApiServer;
@@ -59,19 +60,9 @@ export async function readWatch(url: string, token: string, path: string, until:
   signal?.addEventListener('abort', () => ctl.abort());
   const res = await fetch(url + path, { headers: { authorization: `Bearer ${token}` }, signal: ctl.signal });
   const events: any[] = [];
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let buf = '';
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buf += dec.decode(value, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        events.push(JSON.parse(buf.slice(0, nl)));
-        buf = buf.slice(nl + 1);
-      }
+    for await (const ev of ndjsonLines(res.body!)) {
+      events.push(ev);
       if (until(events)) break;
     }
   } finally {

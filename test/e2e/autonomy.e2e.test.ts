@@ -4,14 +4,14 @@
 import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker, dockerSocket, testImage } from '../helpers/docker.js';
-import { Cluster } from './cluster.js';
+import { Cluster, nodeContainers, removeNodeContainers } from './cluster.js';
 
 const node = 'e2e-autonomy';
 const docker = new Docker({ socketPath: dockerSocket });
 let c: Cluster;
 
 async function appContainers(): Promise<Docker.ContainerInfo[]> {
-  const all = await docker.listContainers({ all: true, filters: { label: [`dev.bramble.node=${node}`, 'dev.bramble.pod.name=steady'] } });
+  const all = await nodeContainers(node, ['dev.bramble.pod.name=steady']);
   return all.filter((ci) => ci.Labels['dev.bramble.container'] === 'main');
 }
 
@@ -26,9 +26,7 @@ describeDocker('edge autonomy (master + agent processes, Docker)', () => {
   }, 60_000);
   afterAll(async () => {
     await c?.stop();
-    for (const ci of await docker.listContainers({ all: true, filters: { label: [`dev.bramble.node=${node}`] } })) {
-      await docker.getContainer(ci.Id).remove({ force: true }).catch(() => undefined);
-    }
+    await removeNodeContainers(node);
   });
 
   it('keeps pods running and restarting without the master, and resyncs with zero restarts', async () => {

@@ -4,7 +4,22 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import Docker from 'dockerode';
 import { bramble, ensureBuilt, Running, type Result } from '../cli/helpers.js';
+import { dockerSocket } from '../helpers/docker.js';
+import { until } from '../helpers/poll.js';
+
+const docker = new Docker({ socketPath: dockerSocket });
+
+/** The containers a node's agent made (by label), sandboxes included. */
+export function nodeContainers(node: string, extraLabels: string[] = []): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`dev.bramble.node=${node}`, ...extraLabels] } });
+}
+
+/** Remove them: a SIGKILLed agent leaves its containers running. */
+export async function removeNodeContainers(node: string): Promise<void> {
+  for (const ci of await nodeContainers(node)) await docker.getContainer(ci.Id).remove({ force: true }).catch(() => undefined);
+}
 
 export interface Master {
   proc: Running;
@@ -73,18 +88,8 @@ export class Cluster {
     try { return { status: res.status, body: JSON.parse(text) }; } catch { return { status: res.status, body: text }; }
   }
 
-  /** Poll until `check` returns a value (not undefined), or fail with the last seen state. */
-  async until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await check();
-        if (v !== undefined) return v;
-      } catch (err) { last = err; }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+    return until(what, check, timeoutMs);
   }
 
   async stop(): Promise<void> {

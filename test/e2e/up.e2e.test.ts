@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bramble, ensureBuilt, Running } from '../cli/helpers.js';
+import { until } from '../helpers/poll.js';
 
 let home: string;
 let up: Running | undefined;
@@ -20,23 +21,13 @@ function start(extra: string[]): Running {
   return new Running(['up', '--api-port', '0', '--mqtt-port', '0', '--node-name', 'gateway', ...extra], { HOME: home, BRAMBLE_LOG_LEVEL: 'warn' });
 }
 
-async function until<T>(check: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('bramble up', () => {
   it('without a reachable Docker Engine: starts, registers the node NotReady, and says what is missing on the first screen', async () => {
     up = start(['--docker-socket', '/nonexistent/docker.sock']);
     await up.waitFor(/Ready\. Press Ctrl-C/);
     expect(up.stdout).toContain('Local node: gateway');
     expect(up.stdout).toMatch(/Container runtime: UNAVAILABLE: .*\/nonexistent\/docker\.sock.*apt-get install docker\.io/);
-    const cond = await until(async () => {
+    const cond = await until('node NotReady', async () => {
       const r = await bramble(['get', 'node', 'gateway', '-o', 'json'], { HOME: home });
       if (r.code !== 0) return undefined;
       return (JSON.parse(r.stdout).status?.conditions ?? []).find((c: any) => c.type === 'Ready' && c.status === 'False');
@@ -50,7 +41,7 @@ describe('bramble up', () => {
     await up.waitFor(/Ready\. Press Ctrl-C/);
     const pod = 'apiVersion: v1\nkind: Pod\nmetadata: { name: local }\nspec:\n  nodeName: gateway\n  containers: [{ name: c, image: busybox }]\n';
     expect((await bramble(['apply', '-f', '-'], { HOME: home }, pod)).code).toBe(0);
-    const phase = await until(async () => {
+    const phase = await until('pod Running', async () => {
       const r = await bramble(['get', 'pod', 'local', '-o', 'json'], { HOME: home });
       const p = r.code === 0 ? JSON.parse(r.stdout).status?.phase : undefined;
       return p === 'Running' ? p : undefined;

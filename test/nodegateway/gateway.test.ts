@@ -133,14 +133,11 @@ describe('node reports', () => {
     await n.hello();
     await n.send('status', statusReport({}));
     await until('pi-3 ready', async () => (await call('GET', '/api/v1/nodes/pi-3')).body.status?.conditions?.[0]?.status === 'True');
-    const t0 = Date.now();
     (n.client as any).stream.destroy();
+    // The Last Will, not the heartbeat grace, must be what flips it (how fast: `npm run bench -- fleet`).
     const ready = await until('Ready Unknown', async () => { const c = (await call('GET', '/api/v1/nodes/pi-3')).body.status.conditions[0]; return c.status === 'Unknown' ? c : undefined; }, 5000);
-    const elapsed = Date.now() - t0;
-    console.log(`presence loss → Ready=Unknown in ${elapsed} ms`);
-    expect(elapsed).toBeLessThan(2000);
     expect(ready).toMatchObject({ reason: 'NodeStatusUnknown' });
-    expect(ready.message).toMatch(/^presence lost: /);
+    expect(ready.message).toMatch(/^presence lost: the node disconnected \(MQTT Last Will\)/);
     const back = await node('pi-3');
     await back.hello();
     await back.send('status', statusReport({}));

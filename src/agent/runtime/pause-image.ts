@@ -8,7 +8,7 @@ import type { Logger } from '../../log/logger.js';
 import { brambleVersion } from '../../version.js';
 import { RuntimeUnavailableError } from './runtime.js';
 import { chunks } from './docker-streams.js';
-import { statusCode } from './docker-types.js';
+import { imagePresent } from './docker-images.js';
 import { pauseCommand } from './docker-specs.js';
 import { tarArchive } from './tar.js';
 
@@ -38,19 +38,9 @@ export function pauseRootfs(busybox: Buffer): Buffer {
   ]);
 }
 
-async function present(docker: Docker, image: string): Promise<boolean> {
-  try {
-    await docker.getImage(image).inspect();
-    return true;
-  } catch (err) {
-    if (statusCode(err) === 404) return false;
-    throw err;
-  }
-}
-
 /** Import the image unless it is there. Idempotent; concurrent callers should share one promise. */
 export async function ensurePauseImage(docker: Docker, image: string, log: Logger, busyboxPath = defaultBusybox): Promise<void> {
-  if (await present(docker, image)) return;
+  if (await imagePresent(docker, image)) return;
   const started = Date.now();
   const tar = pauseRootfs(await busyboxBinary(busyboxPath));
   const [repo, tag] = splitTag(image);

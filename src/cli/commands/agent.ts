@@ -24,6 +24,9 @@ function parseMasterUrl(value: string): string {
   return value;
 }
 
+/** Shared by src/cli/main.ts and the lean agent path in bin/bramble.js. */
+export const agentDescription = 'run a worker: start pods the master assigns to this node, over MQTT, until Ctrl-C';
+
 export function addAgentFlags(cmd: Command): Command {
   return cmd
     .requiredOption('--master <url>', 'the master\'s MQTT broker, e.g. mqtt://192.168.1.2:1883', parseMasterUrl)

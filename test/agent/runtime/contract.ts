@@ -225,9 +225,8 @@ export function runtimeContract(label: string, real: boolean, makeHarness: () =>
 
       it('a container handling SIGTERM stops well within its grace period', async () => {
         const { id } = await run(h.graceful());
-        const t0 = Date.now();
         await rt.stopContainer(id, 10);
-        expect(Date.now() - t0).toBeLessThan(5_000);
+        // Exit 0, not 137: it ended on SIGTERM, before the grace deadline's SIGKILL.
         expect(await rt.inspectContainer(id)).toMatchObject({ state: 'exited', exitCode: 0 });
         await rt.stopContainer(id, 10); // already stopped: fine
       });
@@ -236,9 +235,8 @@ export function runtimeContract(label: string, real: boolean, makeHarness: () =>
         const { id } = await run(h.termIgnorer());
         const t0 = Date.now();
         await rt.stopContainer(id, 2);
-        const took = Date.now() - t0;
-        expect(took).toBeGreaterThanOrEqual(1_500);
-        expect(took).toBeLessThan(10_000);
+        // A lower bound only: load can make it later, never earlier than the grace period.
+        expect(Date.now() - t0).toBeGreaterThanOrEqual(1_500);
         expect(await rt.inspectContainer(id)).toMatchObject({ state: 'exited', exitCode: 137 });
       });
     });
@@ -261,9 +259,7 @@ export function runtimeContract(label: string, real: boolean, makeHarness: () =>
 
       it('follow streams until the container exits', async () => {
         const { id } = await run(h.printer(['first', 'second'], 1));
-        const t0 = Date.now();
         expect(await collect(rt.logs(id, { follow: true }))).toBe('first\nsecond\n');
-        expect(Date.now() - t0).toBeLessThan(10_000);
         expect((await rt.inspectContainer(id))?.state).toBe('exited');
       });
 
@@ -271,9 +267,8 @@ export function runtimeContract(label: string, real: boolean, makeHarness: () =>
         const { id } = await run(h.sleeper());
         const ac = new AbortController();
         setTimeout(() => ac.abort(), 300);
-        const t0 = Date.now();
+        // The sleeper never exits: only the abort can end this stream (else the test times out).
         expect(await collect(rt.logs(id, { follow: true }, ac.signal))).toBe('');
-        expect(Date.now() - t0).toBeLessThan(5_000);
       });
     });
 
@@ -289,11 +284,9 @@ export function runtimeContract(label: string, real: boolean, makeHarness: () =>
 
       it('times out with exit code -1 instead of hanging', async () => {
         const { id } = await run(h.sleeper());
-        const t0 = Date.now();
         const r = await rt.exec(id, ['sleep', '30'], 500);
         expect(r.exitCode).toBe(-1);
         expect(r.output).toMatch(/timed out/);
-        expect(Date.now() - t0).toBeLessThan(5_000);
       });
 
       it('fails on a container that is not running', async () => {

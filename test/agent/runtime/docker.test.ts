@@ -77,15 +77,12 @@ describeDocker('DockerRuntime', () => {
     const rt = new DockerRuntime({ logger: silentLogger(), socketPath: dockerSocket, infraImage: image });
     try {
       const pod = { node, namespace: 'pause', name: 'p', uid: randomBytes(8).toString('hex') };
-      const t0 = Date.now();
       const sb = await rt.createSandbox({ pod, hostname: 'p', ports: [] });
-      expect(Date.now() - t0).toBeLessThan(20_000);
       const info = await rt.inspectContainer(sb.id);
       expect(info).toMatchObject({ isSandbox: true, state: 'running', image });
-      // Stop is fast: docker-init forwards SIGTERM to the sleep.
-      const t1 = Date.now();
+      // docker-init forwards SIGTERM to the sleep: it exits on TERM (143), not on the grace deadline's KILL (137).
       await rt.stopContainer(sb.id, 10);
-      expect(Date.now() - t1).toBeLessThan(5_000);
+      expect((await rt.inspectContainer(sb.id))?.exitCode).not.toBe(137);
     } finally {
       await removeWhere(`${runtimeLabels.node}=${node}`);
       await docker.getImage(image).remove({ force: true }).catch(() => undefined);
