@@ -11,6 +11,9 @@ import { openStore } from '../apiserver/storage.js';
 import { EmbeddedBroker } from '../broker/broker.js';
 import { brokerAuthenticator, masterUsername } from '../broker/credentials.js';
 import { NodeGateway } from '../nodegateway/gateway.js';
+import { SharedInformers } from '../client/informer.js';
+import { ControllerManager } from '../controllers/manager.js';
+import type { ControllerConfig } from '../controllers/config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { loadKubeconfig, writeKubeconfig } from '../client/kubeconfig.js';
 import { brambleVersion } from '../version.js';
@@ -25,6 +28,8 @@ export interface MasterOptions {
   mqttUrl?: string;
   /** Nodes silent for longer are marked Ready=Unknown (default 40 s). */
   presenceGraceMs?: number;
+  /** Controller settings (eviction timeout, event TTL, ...). */
+  controllers?: Partial<ControllerConfig>;
   logger?: Logger;
 }
 
@@ -60,6 +65,8 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
   const bind = opts.bind ?? '127.0.0.1';
   let mqtt: BrokerConnection | undefined;
   let gateway: NodeGateway | undefined;
+  let informers: SharedInformers | undefined;
+  let controllers: ControllerManager | undefined;
   let apiUrl: string;
   try {
     apiUrl = await api.start({ host: bind, port: opts.apiPort ?? 6443 });
@@ -72,7 +79,18 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
     });
     await gateway.start();
     api.podLogs = gateway;
+    // The scheduler and the controllers share one cache per kind, read through the API.
+    const local = new LocalApiClient(api.resources, store);
+    informers = new SharedInformers(local, log.child({ component: 'informers' }));
+    controllers = new ControllerManager({
+      api: local, informers, logger: log.child({ component: 'controller-manager' }),
+      ...(opts.controllers ? { config: opts.controllers } : {}),
+    });
+    informers.start();
+    await controllers.start();
   } catch (err) {
+    await controllers?.stop().catch(() => undefined);
+    await informers?.stop().catch(() => undefined);
     await gateway?.stop().catch(() => undefined);
     await mqtt?.broker?.stop().catch(() => undefined);
     await api.stop().catch(() => undefined);
@@ -83,7 +101,7 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
   await ensureAdminKubeconfig(api, kubeconfigPath, apiUrl, log);
 
   let stopping: Promise<void> | undefined;
-  const started = { gateway, broker: mqtt.broker };
+  const started = { gateway, broker: mqtt.broker, informers, controllers };
   return {
     apiUrl,
     mqttUrl: mqtt.publicUrl,
@@ -95,6 +113,8 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
       stopping ??= (async () => {
         log.info('master stopping');
         api.podLogs = undefined;
+        await started.controllers.stop();
+        await started.informers.stop();
         await started.gateway.stop();
         await started.broker?.stop();
         await api.stop();

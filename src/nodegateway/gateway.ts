@@ -15,7 +15,7 @@ import { decode, encode, ProtocolError } from '../protocol/codec.js';
 import type { DesiredMessage, LogsData, LogsRequest, NodeStatusReport, PodBundle, PodStatusReport, Presence } from '../protocol/messages.js';
 import { allNodesTopic, fromNode, nodeTopic, parseNodeTopic } from '../protocol/topics.js';
 import { buildBundle, bundleFingerprint, nodeOf, usesObject } from './bundles.js';
-import { Informer, objectKey, type InformerEvent } from './informer.js';
+import { Informer, objectKey, type InformerEvent } from '../client/informer.js';
 import { LogStreams } from './logs.js';
 import { applyStatusReport, markNodeUnknown } from './node-status.js';
 

@@ -15,6 +15,7 @@ export function objectKey(obj: KObject): string {
 
 export class Informer {
   readonly items = new Map<string, KObject>();
+  private readonly handlers: InformerHandler[] = [];
   /** Highest resourceVersion seen (list or event). */
   revision = 0;
   private readonly abort = new AbortController();
@@ -25,11 +26,44 @@ export class Informer {
   constructor(
     private readonly api: ApiInterface,
     private readonly rt: ResourceType,
-    private readonly onEvent: InformerHandler,
+    onEvent: InformerHandler | undefined,
     private readonly log: Logger,
     private readonly retryMs = 1000,
   ) {
     this.synced = new Promise((r) => { this.syncedResolve = r; });
+    if (onEvent) this.handlers.push(onEvent);
+  }
+
+  /**
+   * Adds a consumer (shared informers feed several controllers). A handler added after the
+   * first list sees the current objects as ADDED first. Returns a function that removes it.
+   */
+  on(handler: InformerHandler): () => void {
+    this.handlers.push(handler);
+    if (this.loop) for (const obj of this.items.values()) handler('ADDED', obj, undefined);
+    return () => {
+      const i = this.handlers.indexOf(handler);
+      if (i >= 0) this.handlers.splice(i, 1);
+    };
+  }
+
+  get(namespace: string | undefined, name: string): KObject | undefined {
+    return this.items.get(`${namespace ?? ''}/${name}`);
+  }
+
+  list(): KObject[] {
+    return [...this.items.values()];
+  }
+
+  private onEvent(type: InformerEvent, obj: KObject, old: KObject | undefined): void {
+    for (const h of this.handlers) {
+      try {
+        h(type, obj, old);
+      } catch (err) {
+        // One consumer's bug must not stop the others or the watch loop.
+        this.log.error({ err, resource: this.rt.plural }, 'informer handler threw');
+      }
+    }
   }
 
   start(): void {
@@ -102,5 +136,43 @@ export class Informer {
   private bump(rv: string | undefined): void {
     const n = Number(rv);
     if (Number.isFinite(n) && n > this.revision) this.revision = n;
+  }
+}
+
+/**
+ * One informer per resource type, shared by every consumer in a process (the scheduler and
+ * each controller), so the master holds one watch and one cache per kind, not one per
+ * controller. Cached objects are shared: consumers must never mutate them.
+ */
+export class SharedInformers {
+  private readonly informers = new Map<string, Informer>();
+  private started = false;
+
+  constructor(private readonly api: ApiInterface, private readonly log: Logger) {}
+
+  for(rt: ResourceType): Informer {
+    const key = `${rt.group}/${rt.plural}`;
+    let inf = this.informers.get(key);
+    if (!inf) {
+      inf = new Informer(this.api, rt, undefined, this.log);
+      this.informers.set(key, inf);
+      if (this.started) inf.start();
+    }
+    return inf;
+  }
+
+  start(): void {
+    this.started = true;
+    for (const inf of this.informers.values()) inf.start();
+  }
+
+  /** Resolves when every informer asked for so far has listed once. */
+  async synced(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.synced));
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
   }
 }

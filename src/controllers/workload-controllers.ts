@@ -1,0 +1,4 @@
+// The workload controllers the manager runs, in start order.
+import type { ControllerFactory } from './manager.js';
+
+export const workloadControllers: ControllerFactory[] = [];
