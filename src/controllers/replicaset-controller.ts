@@ -1,0 +1,132 @@
+// The ReplicaSet controller's I/O: informer events to keys, and a reconcile that performs what
+// reconcileReplicaSet (replicaset.ts) decides — adopt/release, creates in slow-start batches,
+// deletes, Events, and the status write.
+import type { ReplicaSet } from '../api/kinds/apps.js';
+import type { Pod } from '../api/kinds/pod.js';
+import type { KObject } from '../api/types.js';
+import type { Informer, InformerEvent } from '../client/informer.js';
+import { adoptPatch, releasePatch } from './claim.js';
+import { ReconcileLoop, isNotFound, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
+import { Expectations } from './expectations.js';
+import { controllerKey, errorMessage, keyOf, ownersToSync, podsType, replicaSetsType } from './owners.js';
+import { asPod, ownerRefTo, podFromTemplate } from './pods.js';
+import { reconcileReplicaSet, sameStatus, type ReplicaSetPlan } from './replicaset.js';
+import { slowStart, statusPatch, PodWriteError } from './writes.js';
+
+export class ReplicaSetController implements Controller {
+  readonly name = 'replicaset';
+  private readonly loop: ReconcileLoop;
+  private readonly expectations: Expectations;
+  private readonly rsInf: Informer;
+  private readonly podInf: Informer;
+  private readonly failures = new Map<string, { reason: string; message: string }>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.expectations = new Expectations(ctx.now);
+    this.rsInf = ctx.informers.for(replicaSetsType);
+    this.podInf = ctx.informers.for(podsType);
+    this.loop = new ReconcileLoop({ name: this.name, logger: ctx.logger, reconcile: (key) => this.reconcile(key) });
+  }
+
+  start(): void {
+    this.unsubscribe.push(
+      this.rsInf.on((type, obj) => {
+        if (type === 'DELETED') this.expectations.forget(keyOf(obj));
+        this.loop.enqueue(keyOf(obj));
+      }),
+      this.podInf.on((type, obj, old) => this.onPod(type, obj, old)),
+    );
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    await this.loop.stop();
+  }
+
+  private onPod(type: InformerEvent, obj: KObject, old: KObject | undefined): void {
+    const key = controllerKey('ReplicaSet', this.rsInf, obj);
+    if (key !== undefined) {
+      const goneNow = type === 'DELETED' || (obj.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined);
+      if (goneNow) this.expectations.observeDelete(key, obj.metadata.uid ?? '');
+      else if (type === 'ADDED') this.expectations.observeCreate(key);
+    }
+    for (const k of ownersToSync('ReplicaSet', this.rsInf, obj, old)) this.loop.enqueue(k);
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const cached = this.rsInf.get(namespace, name);
+    if (!cached) { this.expectations.forget(key); this.failures.delete(key); return {}; }
+    const rs = cached as unknown as ReplicaSet; // validated by the API server on write
+    const pods = this.podInf.list().filter((p) => p.metadata.namespace === namespace).map(asPod);
+    const input = { rs, pods, now: this.ctx.now(), expectationsSatisfied: this.expectations.satisfied(key) };
+    const plan = reconcileReplicaSet({ ...input, ...this.failureOf(key) });
+    await this.claimChanges(cached, plan);
+    let error: PodWriteError | undefined;
+    if (plan.create > 0 || plan.delete.length > 0) {
+      error = await this.manage(cached, rs, key, plan);
+      if (error) this.failures.set(key, { reason: error.reason, message: error.message });
+      else this.failures.delete(key);
+    }
+    const status = error ? reconcileReplicaSet({ ...input, expectationsSatisfied: false, failure: { reason: error.reason, message: error.message } }).status : plan.status;
+    if (!sameStatus(status, rs.status)) await this.ctx.api.patch(replicaSetsType, namespace, name, statusPatch(status), 'merge', 'status');
+    if (error) throw error;
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+  }
+
+  private failureOf(key: string): { failure?: { reason: string; message: string } } {
+    const f = this.failures.get(key);
+    return f ? { failure: f } : {};
+  }
+
+  /** Adoption and release are guarded by the pod's resourceVersion: a pod changed meanwhile is looked at again. */
+  private async claimChanges(owner: KObject, plan: ReplicaSetPlan): Promise<void> {
+    const ns = owner.metadata.namespace;
+    const ref = ownerRefTo(owner);
+    for (const p of plan.adopt) await this.patchPod(ns, p, adoptPatch(p as unknown as KObject, owner, ref));
+    for (const p of plan.release) await this.patchPod(ns, p, releasePatch(p as unknown as KObject, owner));
+  }
+
+  private async patchPod(ns: string | undefined, pod: Pod, patch: unknown): Promise<void> {
+    try {
+      await this.ctx.api.patch(podsType, ns, pod.metadata.name ?? '', patch);
+    } catch (err) {
+      if (!isNotFound(err)) throw err; // gone meanwhile: nothing to claim
+    }
+  }
+
+  private async manage(owner: KObject, rs: ReplicaSet, key: string, plan: ReplicaSetPlan): Promise<PodWriteError | undefined> {
+    const ns = owner.metadata.namespace;
+    if (plan.create > 0) {
+      const template = rs.spec.template;
+      if (!template) return new PodWriteError('FailedCreate', 'the ReplicaSet has no pod template');
+      this.expectations.expect(key, plan.create, []);
+      return await slowStart(plan.create, async () => {
+        const pod = await this.ctx.api.create(podsType, ns, podFromTemplate(owner, template, `${rs.metadata.name ?? ''}-`) as unknown as KObject);
+        this.ctx.events.record(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name ?? ''}`);
+      }, (err) => {
+        this.expectations.creationFailed(key);
+        this.ctx.events.record(owner, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
+      }, () => this.expectations.creationFailed(key));
+    }
+    this.expectations.expect(key, 0, plan.delete.map((p) => p.metadata.uid ?? ''));
+    const results = await Promise.all(plan.delete.map((p) => this.deletePod(owner, key, p)));
+    return results.find((e) => e !== undefined);
+  }
+
+  private async deletePod(owner: KObject, key: string, pod: Pod): Promise<PodWriteError | undefined> {
+    const name = pod.metadata.name ?? '';
+    try {
+      await this.ctx.api.delete(podsType, owner.metadata.namespace, name, { preconditions: { uid: pod.metadata.uid ?? '' } });
+      this.ctx.events.record(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
+      return undefined;
+    } catch (err) {
+      this.expectations.observeDelete(key, pod.metadata.uid ?? '');
+      if (isNotFound(err)) return undefined;
+      this.ctx.events.record(owner, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(err)}`);
+      return new PodWriteError('FailedDelete', `pod "${name}": ${errorMessage(err)}`);
+    }
+  }
+}
