@@ -4,6 +4,7 @@
 import type { ResourceType } from '../api/registry.js';
 import { resourceByKind, storeKey, storePrefix } from '../api/registry.js';
 import { StatusError } from '../api/status.js';
+import { namespaceFinalizer } from '../api/kinds/node.js';
 import type { KList, KObject, ObjectMeta } from '../api/types.js';
 import { applyDefaults, carryOverAllocations } from '../api/defaults.js';
 import { findUnknownFields, pruneUnknownFields, validateObject, validateUpdate } from '../api/validation.js';
@@ -273,8 +274,13 @@ export class ResourceService {
     }
   }
 
-  /** Pods under graceful termination are removed by their node (or a zero-grace delete), not by finalizer removal. */
+  /**
+   * Pods under graceful termination are removed by their node (or a zero-grace delete), not by
+   * finalizer removal; a namespace goes when its spec.finalizers are gone too (the namespace
+   * controller removes `kubernetes` once it has emptied it).
+   */
   private deletionComplete(rt: ResourceType, obj: KObject): boolean {
+    if (rt.kind === 'Namespace') return ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length === 0;
     if (rt.kind !== 'Pod') return true;
     return obj.metadata.deletionGracePeriodSeconds === undefined || obj.metadata.deletionGracePeriodSeconds === 0;
   }
@@ -345,8 +351,11 @@ export class ResourceService {
       meta.deletionGracePeriodSeconds = 0;
     }
     if (rt.kind === 'Namespace') {
+      // Emptied by the namespace controller, which then removes the finalizer (Kubernetes' way).
       meta.deletionTimestamp ??= now;
-      return { ...obj, metadata: meta, status: { ...(obj.status as object | undefined), phase: 'Terminating' } };
+      const spec = { ...(obj.spec as { finalizers?: string[] } | undefined) };
+      if (!(spec.finalizers ?? []).includes(namespaceFinalizer)) spec.finalizers = [...(spec.finalizers ?? []), namespaceFinalizer];
+      return { ...obj, metadata: meta, spec, status: { ...(obj.status as object | undefined), phase: 'Terminating' } };
     }
     if ((meta.finalizers ?? []).length > 0) {
       meta.deletionTimestamp ??= now;
@@ -362,21 +371,6 @@ export class ResourceService {
       return opts.gracePeriodSeconds;
     }
     return (pod.spec as { terminationGracePeriodSeconds?: number } | undefined)?.terminationGracePeriodSeconds ?? 30;
-  }
-
-  /** Remove a namespace that is Terminating once it holds nothing; returns true when it is gone. */
-  async finishNamespaceIfEmpty(name: string, namespacedTypes: readonly ResourceType[]): Promise<boolean> {
-    for (const rt of namespacedTypes) {
-      const res = await this.store.list(storePrefix(rt, name), { limit: 1 });
-      if (res.items.length > 0) return false;
-    }
-    const nsType = resourceByKind('v1', 'Namespace')!;
-    try {
-      await this.store.delete(storeKey(nsType, undefined, name));
-    } catch (err) {
-      if (!(err instanceof StoreNotFoundError)) throw err;
-    }
-    return true;
   }
 
   async ensureNamespace(name: string): Promise<void> {

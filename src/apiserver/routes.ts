@@ -111,7 +111,6 @@ export function registerResourceRoutes(app: FastifyInstance, server: ApiServer):
               if (!(err instanceof StatusError && err.reason === 'NotFound')) throw err;
             }
           }
-          if (rt.kind === 'Namespace') server.namespaces.kick();
           return { ...list, items };
         }
         default:
@@ -136,7 +135,6 @@ export function registerResourceRoutes(app: FastifyInstance, server: ApiServer):
       case 'DELETE': {
         if (status) throw new StatusError('MethodNotAllowed', 'DELETE is not allowed on a status subresource');
         const r = await res.delete(rt, ns, name, deleteOptions(q, req.body));
-        if (rt.kind === 'Namespace') server.namespaces.kick();
         return reply.code(r.deleted ? 200 : 202).send(r.object);
       }
       case 'POST':

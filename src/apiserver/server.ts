@@ -6,7 +6,6 @@ import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { authorize, TokenAuthenticator, type RequestAttributes, type UserInfo } from './auth.js';
 import { ApiMetrics } from './metrics.js';
-import { NamespaceLifecycle } from './namespaces.js';
 import { ResourceService, systemNamespaces } from './resources.js';
 import { defaultWatchLimits, type HttpWatch, type WatchLimits } from './watch.js';
 import { registerResourceRoutes } from './routes.js';
@@ -51,7 +50,6 @@ export class ApiServer {
   readonly metrics: ApiMetrics;
   readonly watchLimits: WatchLimits;
   readonly watches = new Set<HttpWatch>();
-  readonly namespaces: NamespaceLifecycle;
   readonly version: string;
   /** Settable after construction: the node gateway needs this server's registry to be built first. */
   podLogs: PodLogSource | undefined;
@@ -64,7 +62,6 @@ export class ApiServer {
     this.tokens = new TokenAuthenticator(opts.store, opts.logger.child({ component: 'auth' }));
     this.metrics = new ApiMetrics(opts.store, { processMetrics: opts.processMetrics ?? true });
     this.watchLimits = { ...defaultWatchLimits, ...opts.watchLimits };
-    this.namespaces = new NamespaceLifecycle(this.resources, opts.logger.child({ component: 'namespaces' }));
     this.version = opts.version ?? '0.1.0';
     this.podLogs = opts.podLogs;
   }
@@ -86,8 +83,8 @@ export class ApiServer {
   /** Build the HTTP app (also usable with `inject` in tests, without listening). */
   async build(): Promise<FastifyInstance> {
     await this.tokens.start();
+    // The system namespaces exist from the first start (emptying deleted ones is the namespace controller's job).
     for (const ns of systemNamespaces) await this.resources.ensureNamespace(ns);
-    this.namespaces.start();
     const app = Fastify({ logger: false, bodyLimit: this.opts.bodyLimitBytes ?? 3 * 1024 * 1024, forceCloseConnections: true, return503OnClosing: true });
     this.app = app;
     app.removeAllContentTypeParsers();
@@ -134,7 +131,6 @@ export class ApiServer {
 
   async stop(): Promise<void> {
     this.ready = false;
-    this.namespaces.stop();
     for (const w of [...this.watches]) w.close();
     this.tokens.stop();
     await this.app?.close();

@@ -1,4 +1,6 @@
 // Cluster-wide controller settings (`bramble master` flags map onto these).
+import type { CloudProvider } from './cloud/provider.js';
+
 export interface ControllerConfig {
   /**
    * How long pods stay on a node whose presence is lost before they are evicted, when the pod
@@ -7,6 +9,10 @@ export interface ControllerConfig {
   podEvictionTimeoutSeconds: number;
   /** Events older than this are deleted. */
   eventTTLSeconds: number;
+  /** How long a not-Ready node whose device left the fleet is kept before it is deleted. */
+  cloudNodeGraceSeconds: number;
+  /** Says whether a node's device still exists (the master sets the `lan` provider); none: never asked. */
+  cloudProvider?: CloudProvider;
 }
 
 export const defaultControllerConfig: ControllerConfig = {
@@ -15,4 +21,7 @@ export const defaultControllerConfig: ControllerConfig = {
   // fleet for every blip. 15 minutes rides out common outages; see docs/controllers.md.
   podEvictionTimeoutSeconds: 900,
   eventTTLSeconds: 3600,
+  // Short: the node is already not Ready and its last credential is gone, so it cannot come back
+  // as it was; the grace only forgives revoking a token just before issuing its replacement.
+  cloudNodeGraceSeconds: 60,
 };

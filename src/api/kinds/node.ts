@@ -82,6 +82,12 @@ export type Node = Static<typeof Node>;
 
 export const NamespacePhase = StringEnum(['Active', 'Terminating']);
 
+/**
+ * The finalizer (in spec.finalizers) the API server puts on a namespace being deleted; the
+ * namespace controller removes it once the namespace is empty, and the namespace is then removed.
+ */
+export const namespaceFinalizer = 'kubernetes';
+
 export const Namespace = Obj({
   ...kindEnvelope('v1', 'Namespace'),
   spec: Opt(Obj({ finalizers: Opt(Type.Array(Type.String())) })),

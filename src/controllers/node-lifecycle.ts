@@ -1,0 +1,198 @@
+// The node lifecycle controller: turns a node's Ready condition (which the node gateway sets
+// to Unknown when the node's MQTT presence is lost) and its cordon into taints, marks the pods
+// of an unreachable node not ready, evicts pods from NoExecute-tainted nodes once their
+// toleration runs out, and (with a cloud provider) deletes nodes whose device left the fleet.
+// Decisions are the pure functions in taints.ts, eviction.ts and cloud/provider.ts.
+import type { Taint } from '../api/kinds/node.js';
+import { resourceByKind, type ResourceType } from '../api/registry.js';
+import type { KObject } from '../api/types.js';
+import type { Informer } from '../client/informer.js';
+import { objectKey } from '../client/informer.js';
+import { cloudNodeDecision } from './cloud/provider.js';
+import type { ControllerConfig } from './config.js';
+import { isNotFound, ReconcileLoop, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
+import { evictionDecision, isActivePod, notReadyConditions } from './eviction.js';
+import type { ControllerFactory } from './manager.js';
+import { nodeReady, nodeTaints, reconcileTaints, unreachableTaintKey, wantedTaints } from './taints.js';
+
+const nodesType = resourceByKind('v1', 'Node') as ResourceType;
+const podsType = resourceByKind('v1', 'Pod') as ResourceType;
+
+/** How often a not-Ready node is asked about again while a cloud provider may remove it. */
+const cloudRecheckMs = 10_000;
+
+function timestamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function nodeNameOf(pod: KObject): string | undefined {
+  const n = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  return n === undefined || n === '' ? undefined : n;
+}
+
+/** Only what this controller decides on: heartbeats and usage readings do not wake it. */
+function relevantChange(old: KObject, obj: KObject): boolean {
+  const unsched = (n: KObject): boolean => (n.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true;
+  return nodeReady(old) !== nodeReady(obj) || unsched(old) !== unsched(obj) || JSON.stringify(nodeTaints(old)) !== JSON.stringify(nodeTaints(obj));
+}
+
+function minDefined(...xs: (number | undefined)[]): number | undefined {
+  const ds = xs.filter((x): x is number => x !== undefined);
+  return ds.length === 0 ? undefined : Math.min(...ds);
+}
+
+export class NodeLifecycleController implements Controller {
+  readonly name = 'node-lifecycle';
+  private readonly loop: ReconcileLoop;
+  private readonly nodes: Informer;
+  private readonly pods: Informer;
+  /** node name → keys of the pods bound to it (so a reconcile does not scan every pod). */
+  private readonly podsByNode = new Map<string, Set<string>>();
+  /** node name → when the cloud provider first said its device was gone. */
+  private readonly missingSince = new Map<string, number>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly ctx: ControllerContext, private readonly config: ControllerConfig) {
+    this.nodes = ctx.informers.for(nodesType);
+    this.pods = ctx.informers.for(podsType);
+    this.loop = new ReconcileLoop({ name: this.name, logger: ctx.logger, reconcile: (key) => this.reconcile(key) });
+  }
+
+  start(): void {
+    this.unsubscribe.push(this.nodes.on((type, obj, old) => {
+      if (type === 'DELETED' || old === undefined || relevantChange(old, obj)) this.loop.enqueue(objectKey(obj));
+    }));
+    this.unsubscribe.push(this.pods.on((type, obj, old) => this.onPod(type, obj, old)));
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    await this.loop.stop();
+  }
+
+  private onPod(type: string, obj: KObject, old: KObject | undefined): void {
+    const key = objectKey(obj);
+    const before = old ? nodeNameOf(old) : undefined;
+    const after = type === 'DELETED' ? undefined : nodeNameOf(obj);
+    if (before !== undefined && before !== after) this.podsByNode.get(before)?.delete(key);
+    if (after === undefined) return;
+    let set = this.podsByNode.get(after);
+    if (!set) this.podsByNode.set(after, set = new Set());
+    set.add(key);
+    // A pod newly bound to a node that is not Ready needs a decision; a pod on a healthy node does not.
+    const node = this.nodes.get(undefined, after);
+    if (node && (nodeReady(node) !== 'True' || nodeTaints(node).some((t) => t.effect === 'NoExecute'))) this.loop.enqueue(`/${after}`);
+  }
+
+  private podsOn(node: string): KObject[] {
+    const keys = this.podsByNode.get(node) ?? new Set<string>();
+    const out: KObject[] = [];
+    for (const k of keys) {
+      const { namespace, name } = splitKey(k);
+      const pod = this.pods.get(namespace, name);
+      if (pod && nodeNameOf(pod) === node) out.push(pod);
+    }
+    return out;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const { name } = splitKey(key);
+    const node = this.nodes.get(undefined, name);
+    if (!node) { this.missingSince.delete(name); this.podsByNode.delete(name); return {}; }
+    const now = this.ctx.now();
+    const cloud = await this.checkCloud(node, now);
+    if (cloud === 'deleted') return {};
+    const taints = await this.syncTaints(node, now);
+    const pods = this.podsOn(name).filter(isActivePod);
+    if (nodeReady(node) === 'Unknown') await this.markPodsNotReady(name, pods, now);
+    const evictWait = await this.evictPods(name, taints, pods, now);
+    const next = minDefined(evictWait, cloud);
+    return next === undefined ? {} : { requeueAfterMs: next };
+  }
+
+  /** Writes the managed taints; returns the node's taints as they now are. */
+  private async syncTaints(node: KObject, now: number): Promise<Taint[]> {
+    const current = nodeTaints(node);
+    const ready = nodeReady(node);
+    const unschedulable = (node.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true;
+    const next = reconcileTaints(current, wantedTaints(ready, unschedulable), timestamp(now));
+    if (next === undefined) return current;
+    const spec: Record<string, unknown> = { ...(node.spec as Record<string, unknown> | undefined), taints: next };
+    if (next.length === 0) delete spec.taints;
+    // The cached resourceVersion is a precondition: a node changed meanwhile comes back through the informer.
+    await this.ctx.api.update(nodesType, undefined, { ...node, spec });
+    const readyTaints = (ts: readonly Taint[]): string => ts.filter((t) => t.key !== 'node.kubernetes.io/unschedulable').map((t) => t.key).sort().join();
+    if (readyTaints(current) !== readyTaints(next)) {
+      const reason = ready === 'True' ? 'NodeReady' : 'NodeNotReady';
+      const why = ready === 'Unknown' ? 'Unknown (the node stopped reporting)' : ready ?? 'not reported';
+      this.ctx.events.record(node, 'Normal', reason, `Node ${node.metadata.name ?? ''} status is now: ${ready === 'True' ? 'Ready' : why}`);
+    }
+    return next;
+  }
+
+  /** Kubernetes' MarkPodsNotReady: nobody vouches for these pods any more, so Endpoints drop them. */
+  private async markPodsNotReady(node: string, pods: readonly KObject[], now: number): Promise<void> {
+    for (const pod of pods) {
+      const conditions = notReadyConditions(pod, timestamp(now), node);
+      if (!conditions) continue;
+      try {
+        await this.ctx.api.patch(podsType, pod.metadata.namespace, pod.metadata.name ?? '', { metadata: { resourceVersion: pod.metadata.resourceVersion }, status: { conditions } }, 'merge', 'status');
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+  }
+
+  /** Evicts the pods whose toleration ran out; returns when the next one will. */
+  private async evictPods(node: string, taints: readonly Taint[], pods: readonly KObject[], now: number): Promise<number | undefined> {
+    let next: number | undefined;
+    for (const pod of pods) {
+      const d = evictionDecision(pod, taints, now, this.config.podEvictionTimeoutSeconds);
+      if (d.action === 'wait') next = minDefined(next, d.afterMs);
+      if (d.action !== 'evict') continue;
+      const what = d.taint.key === unreachableTaintKey ? 'unreachable' : `tainted ${d.taint.key}:${d.taint.effect}`;
+      this.ctx.logger.info({ node, pod: objectKey(pod), taint: d.taint.key }, 'evicting pod');
+      this.ctx.events.record(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${objectKey(pod).replace(/^\//, '')}: node ${node} is ${what}`);
+      await this.deletePod(pod, {});
+    }
+    return next;
+  }
+
+  private async deletePod(pod: KObject, opts: { gracePeriodSeconds?: number }): Promise<void> {
+    try {
+      await this.ctx.api.delete(podsType, pod.metadata.namespace, pod.metadata.name ?? '', { ...opts, ...(pod.metadata.uid ? { preconditions: { uid: pod.metadata.uid } } : {}) });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** Deletes a node whose device left the fleet; returns 'deleted' or when to ask again. */
+  private async checkCloud(node: KObject, now: number): Promise<'deleted' | number | undefined> {
+    const provider = this.config.cloudProvider;
+    const name = node.metadata.name ?? '';
+    const ready = nodeReady(node);
+    if (!provider || ready === 'True') { this.missingSince.delete(name); return undefined; }
+    const exists = await provider.instanceExists(node);
+    const d = cloudNodeDecision(ready, exists, this.missingSince.get(name), now, this.config.cloudNodeGraceSeconds * 1000);
+    if (d.action === 'keep') { this.missingSince.delete(name); return cloudRecheckMs; }
+    this.missingSince.set(name, d.missingSinceMs);
+    if (d.action === 'wait') return Math.min(d.afterMs, cloudRecheckMs);
+    this.ctx.logger.info({ node: name, provider: provider.name }, 'deleting node: its device left the fleet');
+    this.ctx.events.record(node, 'Normal', 'DeletingNode', `Deleting node ${name} because its device is no longer in the fleet (${provider.name} provider)`);
+    // The device is gone for good: nothing will confirm its pods' termination, so they go at once.
+    for (const pod of this.podsOn(name)) await this.deletePod(pod, { gracePeriodSeconds: 0 });
+    try {
+      await this.ctx.api.delete(nodesType, undefined, name, node.metadata.uid ? { preconditions: { uid: node.metadata.uid } } : {});
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.missingSince.delete(name);
+    return 'deleted';
+  }
+}
+
+export const nodeLifecycleController: ControllerFactory = {
+  name: 'node-lifecycle',
+  make: (ctx, config) => new NodeLifecycleController(ctx, config),
+};

@@ -1,0 +1,62 @@
+// Taints the node lifecycle controller owns, and how a pod's tolerations match a taint.
+// Pure functions over plain objects: the controller and its tests share them.
+import type { Taint } from '../api/kinds/node.js';
+import type { Toleration } from '../api/kinds/pod.js';
+import type { KObject } from '../api/types.js';
+
+export const unreachableTaintKey = 'node.kubernetes.io/unreachable';
+export const notReadyTaintKey = 'node.kubernetes.io/not-ready';
+export const unschedulableTaintKey = 'node.kubernetes.io/unschedulable';
+
+/** Keys this controller adds and removes; every other taint belongs to someone else and is kept. */
+export const managedTaintKeys: readonly string[] = [unreachableTaintKey, notReadyTaintKey, unschedulableTaintKey];
+
+export type ReadyStatus = 'True' | 'False' | 'Unknown' | undefined;
+
+interface NodeShape {
+  spec?: { unschedulable?: boolean; taints?: Taint[] };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+export function nodeReady(node: KObject): ReadyStatus {
+  const c = (node as NodeShape).status?.conditions?.find((x) => x.type === 'Ready');
+  return c?.status as ReadyStatus;
+}
+
+export function nodeTaints(node: KObject): Taint[] {
+  return (node as NodeShape).spec?.taints ?? [];
+}
+
+/** The managed taints (key + effect) a node should carry for its Ready condition and cordon. */
+export function wantedTaints(ready: ReadyStatus, unschedulable: boolean): Pick<Taint, 'key' | 'effect'>[] {
+  const out: Pick<Taint, 'key' | 'effect'>[] = [];
+  // A node that never reported a Ready condition is not judged yet: the gateway marks it
+  // Unknown when its presence is lost, and that is when the taints come.
+  if (ready === 'Unknown') out.push({ key: unreachableTaintKey, effect: 'NoSchedule' }, { key: unreachableTaintKey, effect: 'NoExecute' });
+  if (ready === 'False') out.push({ key: notReadyTaintKey, effect: 'NoSchedule' }, { key: notReadyTaintKey, effect: 'NoExecute' });
+  if (unschedulable) out.push({ key: unschedulableTaintKey, effect: 'NoSchedule' });
+  return out;
+}
+
+/**
+ * The node's taints after adding the wanted managed taints and removing the unwanted ones;
+ * undefined when nothing changes. A taint already there keeps its timeAdded (the eviction
+ * clock must not restart on every pass); NoExecute taints get `now` as timeAdded, as in Kubernetes.
+ */
+export function reconcileTaints(current: readonly Taint[], wanted: readonly Pick<Taint, 'key' | 'effect'>[], now: string): Taint[] | undefined {
+  const isWanted = (t: Pick<Taint, 'key' | 'effect'>): boolean => wanted.some((w) => w.key === t.key && w.effect === t.effect);
+  const kept = current.filter((t) => !managedTaintKeys.includes(t.key) || isWanted(t));
+  const added: Taint[] = wanted
+    .filter((w) => !kept.some((t) => t.key === w.key && t.effect === w.effect))
+    .map((w) => (w.effect === 'NoExecute' ? { ...w, timeAdded: now } : { ...w }));
+  if (added.length === 0 && kept.length === current.length) return undefined;
+  return [...kept, ...added];
+}
+
+/** Kubernetes' ToleratesTaint: effect (empty = all), then key/operator/value. */
+export function tolerates(t: Toleration, taint: Taint): boolean {
+  if (t.effect !== undefined && t.effect !== '' && t.effect !== taint.effect) return false;
+  const op = t.operator ?? 'Equal';
+  if (op === 'Exists') return t.key === undefined || t.key === '' || t.key === taint.key;
+  return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
+}
