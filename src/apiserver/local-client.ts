@@ -14,6 +14,7 @@ import { StoreExpiredError } from '../store/errors.js';
 import { expired } from './errors.js';
 import { fromEntry, parseResourceVersion } from './objects.js';
 import type { ResourceService } from './resources.js';
+import { bindPod } from './binding-routes.js';
 
 /** Events queued for a consumer that does not keep up before its watch is ended with a 429 ERROR. */
 const maxQueuedEvents = 100_000;
@@ -57,6 +58,10 @@ export class LocalApiClient implements ApiInterface {
 
   watch<T extends KObject = KObject>(rt: ResourceType, ns: string | undefined, opts: WatchOptions = {}): AsyncIterable<WatchEvent<T>> {
     return localWatch<T>(this.store, rt, ns, opts);
+  }
+
+  async bind(ns: string, name: string, nodeName: string): Promise<void> {
+    await bindPod(this.store, ns, name, nodeName);
   }
 }
 

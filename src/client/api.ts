@@ -26,6 +26,16 @@ export interface ApiInterface {
    * resourceVersion older than the kept history yields one ERROR event (code 410).
    */
   watch<T extends KObject = KObject>(rt: ResourceType, ns: string | undefined, opts?: WatchOptions): AsyncIterable<WatchEvent<T>>;
+  /**
+   * POST `pods/{name}/binding`: assigns the pod to a node (spec.nodeName, set once; 409 Conflict
+   * if already bound) and sets PodScheduled=True. What the scheduler does; admin only.
+   */
+  bind(ns: string, name: string, nodeName: string): Promise<void>;
+}
+
+/** The body of `POST .../pods/{name}/binding` (Kubernetes' v1 Binding). */
+export function bindingFor(name: string, nodeName: string): KObject {
+  return { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } };
 }
 
 /** What `GET .../pods/{name}/log` asks for (Kubernetes' PodLogOptions). */

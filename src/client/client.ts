@@ -1,6 +1,6 @@
 // The one way Bramble's CLI (and any other out-of-process tool) talks to a cluster: the Kubernetes-shaped REST API.
 import { resourceByKind, type ResourceType } from '../api/registry.js';
-import type { ApiInterface } from './api.js';
+import { bindingFor, type ApiInterface } from './api.js';
 import type { Status } from '../api/status.js';
 import type { KList, KObject } from '../api/types.js';
 import { ApiError, ConnectionError, errorFromResponse } from './errors.js';
@@ -138,6 +138,11 @@ export class ApiClient implements ApiInterface {
     // Preconditions have no query form: only then is a DeleteOptions body needed.
     const body = opts.preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', ...opts } : undefined;
     return this.json<KObject | Status>('DELETE', path, body);
+  }
+
+  async bind(ns: string, name: string, nodeName: string): Promise<void> {
+    const pods = resourceByKind('v1', 'Pod') as ResourceType;
+    await this.json<unknown>('POST', resourcePath(pods, ns, name, 'binding'), bindingFor(name, nodeName));
   }
 
   /** Streams watch events until the server ends the watch (timeoutSeconds), the signal aborts, or the consumer stops. */

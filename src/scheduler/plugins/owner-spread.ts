@@ -1,0 +1,18 @@
+// Spreads the replicas of one owner (the same controller ownerReference uid: a ReplicaSet's
+// pods) over nodes, so losing one Pi loses as few replicas as possible.
+import type { ScorePlugin } from '../types.js';
+
+export const ownerSpread: ScorePlugin = {
+  name: 'SelectorSpread',
+  score: (pod, ni) => {
+    if (pod.ownerUid === undefined) return 0;
+    let n = 0;
+    for (const p of ni.pods.values()) if (p.ownerUid === pod.ownerUid && p.key !== pod.key) n++;
+    return n;
+  },
+  // Raw scores are replica counts: the node with the most gets 0, a node with none 100.
+  normalize: (scores) => {
+    const max = Math.max(0, ...scores);
+    for (let i = 0; i < scores.length; i++) scores[i] = max === 0 ? 100 : Math.round((100 * (max - scores[i]!)) / max);
+  },
+};

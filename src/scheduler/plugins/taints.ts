@@ -1,0 +1,42 @@
+// Taints and tolerations: a NoSchedule or NoExecute taint keeps every pod that does not
+// tolerate it off the node (filter); PreferNoSchedule only makes the node less attractive (score).
+import type { Taint, Toleration } from '../../api/schemas.js';
+import { fits, type FilterPlugin, type ScorePlugin } from '../types.js';
+
+type TaintLike = Pick<Taint, 'key' | 'value' | 'effect'>;
+
+/** Kubernetes' ToleratesTaint: an empty effect matches every effect, an empty key with Exists every key. */
+export function toleratesTaint(t: Toleration, taint: TaintLike): boolean {
+  if (t.effect !== undefined && t.effect !== '' && t.effect !== taint.effect) return false;
+  if ((t.key ?? '') === '') return t.operator === 'Exists';
+  if (t.key !== taint.key) return false;
+  if (t.operator === 'Exists') return true;
+  return (t.value ?? '') === (taint.value ?? '');
+}
+
+export function tolerates(tolerations: readonly Toleration[] | undefined, taint: TaintLike): boolean {
+  return (tolerations ?? []).some((t) => toleratesTaint(t, taint));
+}
+
+export const taintToleration: FilterPlugin = {
+  name: 'TaintToleration',
+  filter: (pod, ni) => {
+    for (const taint of ni.node.spec?.taints ?? []) {
+      if (taint.effect === 'PreferNoSchedule') continue;
+      if (!tolerates(pod.pod.spec.tolerations, taint)) {
+        return { ok: false, reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`], unresolvable: true };
+      }
+    }
+    return fits;
+  },
+};
+
+/** Fewer untolerated PreferNoSchedule taints score higher; the node with the most scores 0. */
+export const taintPreference: ScorePlugin = {
+  name: 'TaintToleration',
+  score: (pod, ni) => (ni.node.spec?.taints ?? []).filter((t) => t.effect === 'PreferNoSchedule' && !tolerates(pod.pod.spec.tolerations, t)).length,
+  normalize: (scores) => {
+    const max = Math.max(0, ...scores);
+    for (let i = 0; i < scores.length; i++) scores[i] = max === 0 ? 100 : Math.round((100 * (max - scores[i]!)) / max);
+  },
+};
