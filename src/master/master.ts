@@ -13,6 +13,7 @@ import { brokerAuthenticator, masterUsername } from '../broker/credentials.js';
 import { NodeGateway } from '../nodegateway/gateway.js';
 import { SharedInformers } from '../client/informer.js';
 import { ControllerManager } from '../controllers/manager.js';
+import { LanProvider } from '../controllers/cloud/lan.js';
 import type { ControllerConfig } from '../controllers/config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { loadKubeconfig, writeKubeconfig } from '../client/kubeconfig.js';
@@ -84,7 +85,8 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
     informers = new SharedInformers(local, log.child({ component: 'informers' }));
     controllers = new ControllerManager({
       api: local, informers, logger: log.child({ component: 'controller-manager' }),
-      ...(opts.controllers ? { config: opts.controllers } : {}),
+      // Node tokens are the fleet only where the embedded broker logs nodes in with them.
+      config: { ...opts.controllers, ...(mqtt.broker ? { cloudProvider: new LanProvider(api.tokens) } : {}) },
     });
     informers.start();
     await controllers.start();
