@@ -71,6 +71,14 @@ export class SizeLimitedConnection extends Duplex {
     this.socket.write(chunk, cb);
   }
 
+  /**
+   * aedes writes each packet in pieces (header, topic, id, payload) under cork(); without
+   * this every piece would be its own write(2) to the socket. One buffer per batch instead.
+   */
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this.socket.write(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
+  }
+
   override _final(cb: (err?: Error | null) => void): void {
     this.socket.end(cb);
   }
