@@ -17,7 +17,7 @@ import { allNodesTopic, fromNode, nodeTopic, parseNodeTopic } from '../protocol/
 import { buildBundle, bundleFingerprint, nodeOf, usesObject } from './bundles.js';
 import { Informer, objectKey, type InformerEvent } from '../client/informer.js';
 import { LogStreams } from './logs.js';
-import { applyStatusReport, markNodeUnknown } from './node-status.js';
+import { applyStatusReport, defaultUsageDeadband, markNodeUnknown, statusSignature, usageMoved, writeNodeStatus, type UsageDeadband } from './node-status.js';
 
 const pods = resourceByKind('v1', 'Pod')!;
 const configMaps = resourceByKind('v1', 'ConfigMap')!;
@@ -35,10 +35,21 @@ export interface NodeGatewayOptions {
   presenceGraceMs?: number;
   /** How long a node has to answer a log request (default 10 s). */
   logAnswerTimeoutMs?: number;
+  /**
+   * A heartbeat that changes nothing but times and live readings (within the deadband) is
+   * written to the API at most this often per node (default 60 s); every heartbeat still
+   * counts for presence, and any other change is written at once.
+   */
+  statusRefreshMs?: number;
+  /** Usage drift written at once rather than at the next refresh (default: 5 points of CPU, 2 of memory, 2 °C). */
+  usageDeadband?: UsageDeadband;
   clientId?: string;
 }
 
 interface Sent { node: string; uid: string; fingerprint: string }
+
+/** The last status report of a node written to the API. */
+interface Written { signature: string; usage: NodeStatusReport['status']['usage']; at: number }
 
 const qos1: IClientPublishOptions = { qos: 1 };
 
@@ -53,6 +64,7 @@ export class NodeGateway implements PodLogSource {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly lastSeen = new Map<string, number>();
   private readonly lost = new Set<string>();
+  private readonly written = new Map<string, Written>();
   private readonly logs: LogStreams;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -120,7 +132,10 @@ export class NodeGateway implements PodLogSource {
   private async subscribe(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    await client.subscribeAsync(fromNode.map((leaf) => allNodesTopic(leaf)), { qos: 1 });
+    // Status reports are periodic and superseded by the next one: QoS 0 from the broker to the
+    // gateway spares a PUBACK and the broker's in-flight bookkeeping for each (1000/s at 10 000
+    // nodes). A lost one is as good as a late one; presence has a grace of several heartbeats.
+    await client.subscribeAsync(Object.fromEntries(fromNode.map((leaf) => [allNodesTopic(leaf), { qos: leaf === 'status' ? 0 : 1 }])));
   }
 
   private onMessage(topic: string, payload: Buffer, retained: boolean): void {
@@ -170,9 +185,25 @@ export class NodeGateway implements PodLogSource {
     this.sendSync(node);
   }
 
+  /**
+   * Heartbeats are ~all alike: what is new is times and readings. A report whose signature
+   * (everything else) matches the last one written, with usage inside the deadband, is not
+   * written until the refresh is due; usage past the deadband is written without re-reading
+   * the Node (labels and taints are as merged last time); anything else, and every refresh,
+   * goes through the full register/merge/write.
+   */
   private async onStatus(node: string, report: NodeStatusReport): Promise<void> {
     this.seen(node);
-    await applyStatusReport(this.opts.api, node, report);
+    const now = Date.now();
+    const signature = statusSignature(report);
+    const last = this.written.get(node);
+    const same = last !== undefined && last.signature === signature && now - last.at < (this.opts.statusRefreshMs ?? 60_000);
+    const usage = report.status.usage;
+    if (same && !usageMoved(last.usage, usage, this.opts.usageDeadband ?? defaultUsageDeadband)) return;
+    this.written.delete(node); // until this write is known to have happened
+    if (same) await writeNodeStatus(this.opts.api, node, report);
+    else await applyStatusReport(this.opts.api, node, report);
+    this.written.set(node, { signature, usage, at: same ? last.at : now });
   }
 
   private async onPodStatus(node: string, msg: PodStatusReport): Promise<void> {
@@ -212,7 +243,11 @@ export class NodeGateway implements PodLogSource {
     this.lost.add(node);
     this.logs.failNode(node, why);
     this.log.info({ node, why }, 'node presence lost');
-    this.enqueue(node, 'presence', async () => { await markNodeUnknown(this.opts.api, node, `presence lost: ${why}`); });
+    this.enqueue(node, 'presence', async () => {
+      // After this, the node's next report is written in full (it sets Ready back).
+      this.written.delete(node);
+      await markNodeUnknown(this.opts.api, node, `presence lost: ${why}`);
+    });
   }
 
   private sweep(): void {

@@ -1,10 +1,13 @@
 // Node objects from node reports: registration, label/taint merging, status writes, and the
 // Ready=Unknown mark when a node's presence is lost.
+import { createHash } from 'node:crypto';
 import { resourceByKind } from '../api/registry.js';
 import { StatusError } from '../api/status.js';
 import type { KObject } from '../api/types.js';
 import type { ApiInterface } from '../client/api.js';
 import type { NodeStatusReport } from '../protocol/messages.js';
+
+type Usage = NonNullable<NodeStatusReport['status']['usage']>;
 
 const nodes = resourceByKind('v1', 'Node')!;
 
@@ -25,6 +28,45 @@ function mergeTaints(existing: Taint[], reported: Taint[]): Taint[] {
   const out = [...existing];
   for (const t of reported) if (!out.some((e) => e.key === t.key && e.effect === t.effect)) out.push(t);
   return out;
+}
+
+/**
+ * A digest of what a report says besides heartbeat times and live readings: labels, taints,
+ * capacity, conditions (without lastHeartbeatTime), addresses, nodeInfo. Equal digests mean
+ * the Node would only get new times and usage from this report.
+ */
+export function statusSignature(r: NodeStatusReport): string {
+  const { usage: _usage, conditions, ...rest } = r.status;
+  const conds = conditions?.map(({ lastHeartbeatTime: _h, ...c }) => c);
+  return createHash('sha1').update(JSON.stringify([r.labels, r.taints, rest, conds])).digest('base64');
+}
+
+/** How far live readings may drift before the API's copy is brought up to date before its refresh. */
+export interface UsageDeadband {
+  /** Points of CPU use (0–100). */
+  cpuPercent: number;
+  /** Points of memory use (0–100). */
+  memoryPercent: number;
+  temperatureCelsius: number;
+}
+
+export const defaultUsageDeadband: UsageDeadband = { cpuPercent: 5, memoryPercent: 2, temperatureCelsius: 2 };
+
+/** Has usage moved past the deadband since `prev` (a reading appearing, vanishing or throttling flipping counts)? */
+export function usageMoved(prev: Usage | undefined, next: Usage | undefined, band: UsageDeadband = defaultUsageDeadband): boolean {
+  if (prev === undefined || next === undefined) return prev !== next;
+  const far = (a: number | undefined, b: number | undefined, d: number): boolean => (a === undefined || b === undefined ? a !== b : Math.abs(a - b) >= d);
+  return far(prev.cpuPercent, next.cpuPercent, band.cpuPercent)
+    || far(prev.memoryPercent, next.memoryPercent, band.memoryPercent)
+    || far(prev.temperatureCelsius, next.temperatureCelsius, band.temperatureCelsius)
+    || prev.throttled !== next.throttled
+    || (prev.cpu === undefined) !== (next.cpu === undefined)
+    || (prev.memory === undefined) !== (next.memory === undefined);
+}
+
+/** Write a report's status alone (the caller knows labels and taints are already merged). */
+export async function writeNodeStatus(api: ApiInterface, name: string, report: NodeStatusReport): Promise<KObject> {
+  return await api.updateStatus(nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: report.status });
 }
 
 /** Register the node if new, merge its labels/taints, then write its status. */
@@ -55,7 +97,7 @@ export async function applyStatusReport(api: ApiInterface, name: string, report:
       node = await api.patch(nodes, undefined, name, patch, 'merge');
     }
   }
-  return await api.updateStatus(nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: report.status });
+  return await writeNodeStatus(api, name, report);
 }
 
 /** Set Ready=Unknown (the node's status can no longer be trusted); no-op when absent or already Unknown. */

@@ -33,7 +33,7 @@ export interface Env {
   stop(): Promise<void>;
 }
 
-export async function startEnv(opts: { presenceGraceMs?: number; logAnswerTimeoutMs?: number } = {}): Promise<Env> {
+export async function startEnv(opts: { presenceGraceMs?: number; logAnswerTimeoutMs?: number; statusRefreshMs?: number } = {}): Promise<Env> {
   const h = await startHarness();
   const { logger, lines } = memoryLogger();
   const secret = randomBytes(16).toString('hex');
@@ -104,16 +104,18 @@ export async function until<T>(what: string, fn: () => T | undefined | false | P
   }
 }
 
-export function statusReport(labels: Record<string, string> = {}, ready = 'True'): Record<string, unknown> {
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** A node status report; `at` is the heartbeat time (default now), `since` the Ready transition time (default `at`). */
+export function statusReport(labels: Record<string, string> = {}, ready = 'True', o: { usage?: Record<string, unknown>; at?: string; since?: string } = {}): Record<string, unknown> {
+  const now = o.at ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {
     v: 1, type: 'status', labels,
     status: {
       capacity: { cpu: '4', memory: '4Gi', pods: '20' },
       allocatable: { cpu: '4', memory: '3Gi', pods: '20' },
-      conditions: [{ type: 'Ready', status: ready, reason: 'AgentReady', message: 'agent is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }],
+      conditions: [{ type: 'Ready', status: ready, reason: 'AgentReady', message: 'agent is posting ready status', lastHeartbeatTime: now, lastTransitionTime: o.since ?? now }],
       addresses: [{ type: 'InternalIP', address: '127.0.0.2' }],
       nodeInfo: { architecture: 'arm64', kubeletVersion: 'v0.1.0' },
+      ...(o.usage ? { usage: { ...o.usage, timestamp: now } } : {}),
     },
   };
 }
