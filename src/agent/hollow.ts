@@ -8,7 +8,7 @@ import { Agent, type AgentTuning } from './agent.js';
 import { CoarseClock } from './clock.js';
 import { detectProfile, loadProfiles } from './hardware.js';
 import { FakeRuntime } from './runtime/fake.js';
-import { SyntheticStatusSource, syntheticFacts } from './status/source.js';
+import { SyntheticStatusSource, syntheticFacts, type UsageSample } from './status/source.js';
 
 export interface HollowOptions {
   masterUrl: string;
@@ -40,7 +40,12 @@ export async function startHollowAgents(o: HollowOptions): Promise<HollowFleet> 
   const profile = detectProfile(profiles, deviceModel, 'arm64');
   const agents: Agent[] = [];
   const runtimes = new Map<string, FakeRuntime>();
-  const usage = { cpuPercent: 12, memoryUsedBytes: 900 * 2 ** 20, memoryAvailableBytes: 3 * 2 ** 30, diskFreeBytes: 20 * 2 ** 30, diskTotalBytes: 32 * 2 ** 30, temperatureCelsius: 48 };
+  // Live readings that move like an idle Pi's: CPU 8–16 %, memory ±32 MiB, temperature ±1 °C
+  // around fixed means, a fresh draw for every heartbeat (the master sees new usage each time).
+  const usage = (): UsageSample => ({
+    cpuPercent: 8 + Math.random() * 8, memoryUsedBytes: (900 + (Math.random() - 0.5) * 64) * 2 ** 20, memoryAvailableBytes: 3 * 2 ** 30,
+    diskFreeBytes: 20 * 2 ** 30, diskTotalBytes: 32 * 2 ** 30, temperatureCelsius: 47 + Math.random() * 2,
+  });
   for (let i = 0; i < o.count; i++) {
     const name = `${o.prefix ?? 'hollow-'}${i}`;
     const runtime = new FakeRuntime();

@@ -42,14 +42,15 @@ export interface NodeStatusSource {
 
 /** A fixed, cheap source: hollow agents, tests. */
 export class SyntheticStatusSource implements NodeStatusSource {
-  constructor(private readonly hostFacts: HostFacts, private readonly usage: UsageSample = {}) {}
+  /** `usage`: a fixed reading, or a function giving each reading. */
+  constructor(private readonly hostFacts: HostFacts, private readonly usage: UsageSample | (() => UsageSample) = {}) {}
 
   facts(): Promise<HostFacts> {
     return Promise.resolve(this.hostFacts);
   }
 
   sample(): Promise<UsageSample> {
-    return Promise.resolve(this.usage);
+    return Promise.resolve(typeof this.usage === 'function' ? this.usage() : this.usage);
   }
 }
 
