@@ -33,7 +33,7 @@ describe('node selector term', () => {
 });
 
 describe('NodeSelector', () => {
-  const rows = [
+  const rows: { name: string; sel: Record<string, string> | undefined; ok: boolean }[] = [
     { name: 'no selector', sel: undefined, ok: true },
     { name: 'arch matches', sel: { 'kubernetes.io/arch': 'arm64' }, ok: true },
     { name: 'arm64-only image on amd64 is refused', sel: { 'kubernetes.io/arch': 'amd64' }, ok: false },

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { SchedulerCache } from '../../src/scheduler/cache.js';
+import { node, pod } from './fixtures.js';
+
+const requested = (c: SchedulerCache, n: string) => c.node(n)!.requested.memory / 2 ** 30;
+
+describe('scheduler cache', () => {
+  it('sums the pods bound to each node, whichever arrives first', () => {
+    const c = new SchedulerCache();
+    c.setPod(pod('early', { nodeName: 'a', memory: '1Gi' }));
+    c.setNode(node('a'));
+    c.setPod(pod('late', { nodeName: 'a', memory: '1Gi' }));
+    expect(requested(c, 'a')).toBe(2);
+    c.removePod('default/early');
+    expect(requested(c, 'a')).toBe(1);
+  });
+
+  it('a node update keeps its pods', () => {
+    const c = new SchedulerCache();
+    c.setNode(node('a'));
+    c.setPod(pod('x', { nodeName: 'a', memory: '1Gi' }));
+    c.setNode(node('a', { memory: '8Gi' }));
+    expect(requested(c, 'a')).toBe(1);
+    expect(c.nodeInfos().map((n) => n.allocatable.memory / 2 ** 30)).toEqual([8]);
+  });
+
+  it('finished pods free their room', () => {
+    const c = new SchedulerCache();
+    c.setNode(node('a'));
+    c.setPod(pod('x', { nodeName: 'a', memory: '1Gi' }));
+    c.setPod(pod('x', { nodeName: 'a', memory: '1Gi', phase: 'Succeeded' }));
+    expect(requested(c, 'a')).toBe(0);
+  });
+
+  it('an assumed pod counts until its binding is seen, and survives status updates without a node', () => {
+    const c = new SchedulerCache();
+    c.setNode(node('a'));
+    const p = pod('x', { memory: '1Gi' });
+    c.assume(p, 'a');
+    expect(requested(c, 'a')).toBe(1);
+    c.setPod(p); // e.g. our own PodScheduled write, still without spec.nodeName
+    expect(requested(c, 'a')).toBe(1);
+    expect(c.isAssumed('default/x')).toBe(true);
+    c.setPod(pod('x', { memory: '1Gi', nodeName: 'a' }));
+    expect(c.isAssumed('default/x')).toBe(false);
+    expect(requested(c, 'a')).toBe(1);
+  });
+
+  it('forget drops an assumed pod whose binding failed', () => {
+    const c = new SchedulerCache();
+    c.setNode(node('a'));
+    c.assume(pod('x', { memory: '1Gi' }), 'a');
+    c.forget('default/x');
+    expect(requested(c, 'a')).toBe(0);
+  });
+
+  it('forget leaves confirmed pods alone', () => {
+    const c = new SchedulerCache();
+    c.setNode(node('a'));
+    c.setPod(pod('x', { nodeName: 'a', memory: '1Gi' }));
+    c.forget('default/x');
+    expect(requested(c, 'a')).toBe(1);
+  });
+});
