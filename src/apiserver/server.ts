@@ -14,6 +14,7 @@ import { parseRequestBody } from './body.js';
 import type { PodLogSource } from '../client/api.js';
 import { registerTokenRoutes } from './tokens-routes.js';
 import { registerLogRoutes } from './logs-routes.js';
+import { registerBindingRoutes } from './binding-routes.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -113,6 +114,7 @@ export class ApiServer {
     registerDiscoveryRoutes(app);
     registerTokenRoutes(app, this);
     registerLogRoutes(app, this);
+    registerBindingRoutes(app, this);
     registerResourceRoutes(app, this);
     await app.ready();
     this.ready = true;
