@@ -106,7 +106,7 @@ export class NodeLifecycleController implements Controller {
     const taints = await this.syncTaints(node, now);
     const pods = this.podsOn(name).filter(isActivePod);
     if (nodeReady(node) === 'Unknown') await this.markPodsNotReady(name, pods, now);
-    const evictWait = await this.evictPods(name, taints, pods, now);
+    const evictWait = await this.evictPods(node, taints, pods, now);
     const next = minDefined(evictWait, cloud);
     return next === undefined ? {} : { requeueAfterMs: next };
   }
@@ -144,8 +144,15 @@ export class NodeLifecycleController implements Controller {
     }
   }
 
-  /** Evicts the pods whose toleration ran out; returns when the next one will. */
-  private async evictPods(node: string, taints: readonly Taint[], pods: readonly KObject[], now: number): Promise<number | undefined> {
+  /**
+   * Evicts the pods whose toleration ran out; returns when the next one will. On an unreachable
+   * node nobody can confirm a graceful stop, so the pods are removed at once (Kubernetes leaves
+   * them Terminating until the node returns): when the device comes back it gets its full desired
+   * state and stops what is no longer in it, and meanwhile the replacements are not held up.
+   */
+  private async evictPods(nodeObj: KObject, taints: readonly Taint[], pods: readonly KObject[], now: number): Promise<number | undefined> {
+    const node = nodeObj.metadata.name ?? '';
+    const grace = nodeReady(nodeObj) === 'Unknown' ? { gracePeriodSeconds: 0 } : {};
     let next: number | undefined;
     for (const pod of pods) {
       const d = evictionDecision(pod, taints, now, this.config.podEvictionTimeoutSeconds);
@@ -154,7 +161,7 @@ export class NodeLifecycleController implements Controller {
       const what = d.taint.key === unreachableTaintKey ? 'unreachable' : `tainted ${d.taint.key}:${d.taint.effect}`;
       this.ctx.logger.info({ node, pod: objectKey(pod), taint: d.taint.key }, 'evicting pod');
       this.ctx.events.record(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${objectKey(pod).replace(/^\//, '')}: node ${node} is ${what}`);
-      await this.deletePod(pod, {});
+      await this.deletePod(pod, grace);
     }
     return next;
   }
