@@ -4,6 +4,7 @@
 import type { ResourceType } from '../api/registry.js';
 import { resourceByKind, storeKey, storePrefix } from '../api/registry.js';
 import { StatusError } from '../api/status.js';
+import { foregroundFinalizer, orphanFinalizer } from '../api/deletion.js';
 import { namespaceFinalizer } from '../api/kinds/node.js';
 import type { KList, KObject, ObjectMeta } from '../api/types.js';
 import { applyDefaults, carryOverAllocations } from '../api/defaults.js';
@@ -46,6 +47,22 @@ export interface DeleteResult {
   object: KObject;
   /** False when the object is only marked for deletion (finalizers, graceful pod termination). */
   deleted: boolean;
+}
+
+/**
+ * The object with the finalizers its deletion policy asks for, as Kubernetes' API server does:
+ * Orphan adds `orphan` (the GC unlinks dependents, then removes it), Foreground adds
+ * `foregroundDeletion` (the GC deletes dependents, then removes it), Background removes both;
+ * no policy keeps what a previous delete asked for. The object is then only marked, never
+ * removed at once. Namespaces have their own lifecycle and are left alone.
+ */
+export function withPropagationFinalizers(rt: ResourceType, obj: KObject, policy: DeleteOptions['propagationPolicy']): KObject {
+  if (policy === undefined || rt.kind === 'Namespace') return obj;
+  const keep = (obj.metadata.finalizers ?? []).filter((f) => f !== orphanFinalizer && f !== foregroundFinalizer);
+  if (policy === 'Orphan') keep.push(orphanFinalizer);
+  if (policy === 'Foreground') keep.push(foregroundFinalizer);
+  const { finalizers: _f, ...meta } = obj.metadata;
+  return { ...obj, metadata: keep.length > 0 ? { ...meta, finalizers: keep } : meta };
 }
 
 /** Namespaces that exist from the start and may not be deleted. */
@@ -297,7 +314,7 @@ export class ResourceService {
       if (!e) throw notFound(rt, name);
       const prev = fromEntry(e);
       this.checkPreconditions(rt, name, prev, opts);
-      const marked = this.markForDeletion(rt, prev, opts);
+      const marked = this.markForDeletion(rt, withPropagationFinalizers(rt, prev, opts.propagationPolicy), opts);
       try {
         if (marked) {
           if (deepEqual(marked, prev)) return { object: prev, deleted: false };
