@@ -408,3 +408,74 @@ describe('pod manager: resync', () => {
     expect(now.find((c) => c.state === 'running')?.image).toBe('busybox:1.37');
   });
 });
+
+describe('pod manager: start path', () => {
+  /** The fake runtime, with full listings (not one pod's) recorded and optionally held back. */
+  function recording(runtime: FakeRuntime, events: string[]): { rt: ContainerRuntime; hold: () => () => void; gateSandboxes: () => () => void } {
+    let held: Promise<void> | undefined;
+    let gate: Promise<void> | undefined;
+    const open = (): [Promise<void>, () => void] => {
+      let release!: () => void;
+      return [new Promise<void>((r) => { release = r; }), () => release()];
+    };
+    const rt: ContainerRuntime = Object.assign(Object.create(runtime) as FakeRuntime, {
+      listContainers: async (n: string, uid?: string) => {
+        const list = await runtime.listContainers(n, uid);
+        if (uid === undefined) {
+          events.push('list');
+          if (held) await held; // answered later than it was made: a stale listing
+        }
+        return list;
+      },
+      createSandbox: async (cfg: Parameters<ContainerRuntime['createSandbox']>[0]) => {
+        events.push(`sandbox ${cfg.pod.name}`);
+        if (gate) await gate;
+        return runtime.createSandbox(cfg);
+      },
+    });
+    return {
+      rt,
+      hold: () => { const [p, release] = open(); held = p; return () => { held = undefined; release(); }; },
+      gateSandboxes: () => { const [p, release] = open(); gate = p; return () => { gate = undefined; release(); }; },
+    };
+  }
+
+  const turn = async (): Promise<void> => { for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); };
+
+  it('a new pod gets its sandbox and containers in one task and is reported Running by it, after one listing of the node', async () => {
+    const runtime = new FakeRuntime();
+    const events: string[] = [];
+    const { rt } = recording(runtime, events);
+    const h = await setup({ runtime: rt, onStatus: (r) => events.push(`${r.name} ${r.status.phase}`) }, runtime);
+    events.length = 0;
+    const p = pod('fast', { containers: [container('app'), container('side')] });
+    h.pm.upsert(bundle(p));
+    await h.pm.settle();
+    expect(events.slice(0, 4)).toEqual(['list', 'fast Pending', 'sandbox fast', 'fast Running']);
+    expect((await h.containers(p.metadata.uid!)).map((c) => c.state)).toEqual(['running', 'running']);
+  });
+
+  it('a listing made before a pod task ended is not used to plan or report that pod', async () => {
+    const runtime = new FakeRuntime();
+    const events: string[] = [];
+    const { rt, hold, gateSandboxes } = recording(runtime, events);
+    const h = await setup({ runtime: rt, onStatus: (r) => events.push(`${r.name} ${r.status.phase}`) }, runtime);
+    const a = pod('a');
+    const releaseSandbox = gateSandboxes();
+    h.pm.upsert(bundle(a));
+    await turn(); // pass 1 listed; a's task waits in createSandbox
+    const releaseList = hold();
+    h.pm.upsert(bundle(pod('b')));
+    await turn(); // pass 2 listed (a has nothing yet) and waits for its answer
+    releaseSandbox();
+    await turn(); // a's task ends: sandbox, container, Running
+    releaseList(); // pass 2 goes on with its old listing
+    await h.pm.settle();
+    const all = (await runtime.listContainers(nodeName)).filter((c) => c.pod.uid === a.metadata.uid);
+    expect(all.filter((c) => c.isSandbox)).toHaveLength(1);
+    expect(events.filter((e) => e === 'sandbox a')).toHaveLength(1);
+    const reportsOfA = events.filter((e) => e.startsWith('a '));
+    expect(reportsOfA.at(-1)).toBe('a Running');
+    expect(reportsOfA.slice(reportsOfA.indexOf('a Running'))).not.toContain('a Pending');
+  });
+});

@@ -63,6 +63,8 @@ export class PodManager {
   private readonly prober: Prober;
   private readonly log: Logger;
   private runtimeProblem: string | undefined;
+  /** Numbers passes and task ends, to tell a pass's listing from a later task's work. */
+  private seq = 0;
 
   constructor(private readonly o: PodManagerOptions) {
     this.prober = o.prober ?? defaultProber(o.runtime);
@@ -169,6 +171,7 @@ export class PodManager {
   }
 
   private async pass(): Promise<void> {
+    const seq = ++this.seq;
     const observed = await this.observe();
     const now = this.o.clock.now();
     let wake = now + this.o.syncPeriodMs;
@@ -176,9 +179,12 @@ export class PodManager {
       this.schedule(wake);
       return;
     }
+    // A pod's task manages its sandbox; a pod whose task ended after the listing is looked at next pass.
+    const current = (w: PodWorker): boolean => w.touched < seq;
+    await Promise.all([...this.workers.values()].filter((w) => !w.busy && current(w)).map((w) => this.refreshSandbox(w, observed.get(w.uid))));
     for (const w of this.workers.values()) {
+      if (!current(w)) continue;
       const obs = observed.get(w.uid);
-      await this.refreshSandbox(w, obs);
       if (!w.busy) {
         const plan = planPod(w, obs, { now, backoff: this.o.backoff, volumesKey: volumesKey(w.bundle) });
         if (plan.wakeAt !== undefined) wake = Math.min(wake, plan.wakeAt);
@@ -222,11 +228,37 @@ export class PodManager {
     const run = async (): Promise<void> => {
       try {
         for (const a of actions) await this.act(w, a, obs);
+        if (actions.some((a) => a.do === 'createSandbox' || a.do === 'start')) await this.followUp(w, actions);
       } finally {
+        w.touched = ++this.seq;
         w.busy = false;
       }
     };
     this.track(this.tasks, run());
+  }
+
+  private wanted(w: PodWorker): boolean {
+    return !this.stopped && this.workers.get(w.uid) === w && !w.bundle.pod.metadata.deletionTimestamp;
+  }
+
+  /**
+   * Right after a start, without waiting for the next pass (which lists every container of the
+   * node): a new sandbox gets its containers in the same task, and started containers are
+   * reported at once (the user waits for Running). Both look at this pod's containers only.
+   */
+  private async followUp(w: PodWorker, done: Action[]): Promise<void> {
+    let started = done.some((a) => a.do === 'start');
+    if (done.some((a) => a.do === 'createSandbox') && w.sandbox && this.wanted(w)) {
+      const obs = await this.observePod(w.uid);
+      const plan = planPod(w, obs, { now: this.o.clock.now(), backoff: this.o.backoff, volumesKey: volumesKey(w.bundle) });
+      const next = plan.actions.filter((a) => a.do === 'start');
+      // Anything else (a stray sandbox to remove, say) is left to the next pass.
+      if (next.length > 0 && next.length === plan.actions.length) {
+        for (const a of next) await this.act(w, a, obs);
+        started = true;
+      }
+    }
+    if (started && this.wanted(w)) this.report(w, await this.observePod(w.uid), this.o.clock.now());
   }
 
   private async act(w: PodWorker, a: Action, obs: ObservedPod | undefined): Promise<void> {
@@ -321,7 +353,7 @@ export class PodManager {
   }
 
   private async observePod(uid: string): Promise<ObservedPod | undefined> {
-    const list = await this.o.runtime.listContainers(this.o.nodeName);
+    const list = await this.o.runtime.listContainers(this.o.nodeName, uid);
     return groupObserved(list.filter((c) => c.pod.uid === uid && c.labels[runtimeLabels.managed] === 'true')).get(uid);
   }
 

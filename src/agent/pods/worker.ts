@@ -39,6 +39,12 @@ export interface PodWorker {
   sandbox?: Sandbox;
   /** A pod task (start, stop, ...) is running: the next pass leaves the pod alone. */
   busy: boolean;
+  /**
+   * The pod manager's pass sequence number when the pod's last task ended. A pass that began
+   * (and listed the runtime) before that saw the pod as it was before the task: it neither plans
+   * nor reports the pod (the pass the task's end asks for does).
+   */
+  touched: number;
   /** Earliest retry after the sandbox could not be made, and how many attempts failed in a row. */
   retryAt?: number;
   sandboxFailures: number;
@@ -63,7 +69,7 @@ export interface ObservedPod {
 }
 
 export function newWorker(bundle: PodBundle, now: number): PodWorker {
-  return { uid: bundle.pod.metadata.uid!, bundle, tracks: new Map(), busy: false, sandboxFailures: 0, terminated: false, firstSeen: now, conditions: bundle.pod.status?.conditions };
+  return { uid: bundle.pod.metadata.uid!, bundle, tracks: new Map(), busy: false, touched: 0, sandboxFailures: 0, terminated: false, firstSeen: now, conditions: bundle.pod.status?.conditions };
 }
 
 export function trackFor(w: PodWorker, name: string, init: boolean): ContainerTrack {

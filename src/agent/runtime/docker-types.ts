@@ -37,6 +37,8 @@ export interface EngineContainer {
 export interface EngineListEntry {
   Id: string;
   Labels: Record<string, string> | null;
+  /** The same names as EngineContainer.State.Status ("running", "exited", ...). */
+  State: string;
 }
 
 export interface EngineExecInspect {

@@ -53,6 +53,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly infraImage: string;
   private readonly busyboxPath: string;
   private pauseReady: Promise<void> | undefined;
+  /** The last inspect of each listed container, with the engine state it was made in. */
+  private readonly inspected = new Map<string, { status: string; info: ContainerInfo }>();
 
   constructor(opts: DockerRuntimeOptions) {
     this.socketPath = opts.socketPath ?? '/var/run/docker.sock';
@@ -135,6 +137,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async startContainer(id: string): Promise<void> {
+    this.inspected.delete(id);
     await this.engine(async () => {
       try {
         await this.docker.getContainer(id).start();
@@ -146,6 +149,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    this.inspected.delete(id);
     await this.engine(async () => {
       try {
         // The engine sends the image's stop signal (SIGTERM), waits t seconds, then SIGKILLs.
@@ -158,6 +162,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async removeContainer(id: string): Promise<void> {
+    this.inspected.delete(id);
     await this.engine(async () => {
       try {
         await this.docker.getContainer(id).remove({ force: true, v: true });
@@ -169,13 +174,28 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
-  async listContainers(node: string): Promise<ContainerInfo[]> {
+  async listContainers(node: string, podUid?: string): Promise<ContainerInfo[]> {
     return this.engine(async () => {
-      const filters = { label: [`${runtimeLabels.managed}=true`, `${runtimeLabels.node}=${node}`] };
-      const list = (await this.docker.listContainers({ all: true, filters })) as EngineListEntry[];
-      // The list answer has no exit code, OOM flag or timestamps: inspect each (a node has few).
-      const infos = await Promise.all(list.map((c) => this.rawInspect(c.Id).catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)))));
-      return infos.filter((c): c is EngineContainer => c !== undefined).map(toContainerInfo);
+      const label = [`${runtimeLabels.managed}=true`, `${runtimeLabels.node}=${node}`, ...(podUid ? [`${runtimeLabels.uid}=${podUid}`] : [])];
+      const list = (await this.docker.listContainers({ all: true, filters: { label } })) as EngineListEntry[];
+      // The list answer has no exit code, OOM flag or timestamps: those come from an inspect,
+      // made again only when the listed state differs from the inspected one (a container's
+      // inspect answer does not change while its state stays the same: the agent never restarts
+      // a container in place). So an idle pass over 100 containers is one list call.
+      const infos = await Promise.all(list.map(async (c) => {
+        const known = this.inspected.get(c.Id);
+        if (known && known.status === c.State) return known.info;
+        const raw = await this.rawInspect(c.Id).catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
+        if (!raw) return undefined;
+        const info = toContainerInfo(raw);
+        this.inspected.set(c.Id, { status: raw.State.Status, info });
+        return info;
+      }));
+      if (!podUid) {
+        const listed = new Set(list.map((c) => c.Id));
+        for (const id of this.inspected.keys()) if (!listed.has(id)) this.inspected.delete(id);
+      }
+      return infos.filter((c): c is ContainerInfo => c !== undefined);
     });
   }
 

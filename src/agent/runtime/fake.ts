@@ -271,10 +271,10 @@ export class FakeRuntime implements ContainerRuntime {
     this.forget(c);
   }
 
-  async listContainers(node: string): Promise<ContainerInfo[]> {
+  async listContainers(node: string, podUid?: string): Promise<ContainerInfo[]> {
     this.up();
     const out: ContainerInfo[] = [];
-    for (const c of this.containers.values()) if (c.pod.node === node) out.push(this.info(c));
+    for (const c of this.containers.values()) if (c.pod.node === node && (podUid === undefined || c.pod.uid === podUid)) out.push(this.info(c));
     return out;
   }
 

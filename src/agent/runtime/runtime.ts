@@ -153,8 +153,8 @@ export interface ContainerRuntime {
   stopContainer(id: string, graceSeconds: number): Promise<void>;
   /** Remove a container (force); no error if it is already gone. */
   removeContainer(id: string): Promise<void>;
-  /** Every container (sandboxes included) this runtime created for `node`. */
-  listContainers(node: string): Promise<ContainerInfo[]>;
+  /** Every container (sandboxes included) this runtime created for `node` (only pod `podUid`'s, if given). */
+  listContainers(node: string, podUid?: string): Promise<ContainerInfo[]>;
   inspectContainer(id: string): Promise<ContainerInfo | undefined>;
   /** Log bytes (stdout and stderr merged) until the container stops (follow) or the signal aborts. */
   logs(id: string, opts: LogOptions, signal?: AbortSignal): AsyncIterable<Buffer>;

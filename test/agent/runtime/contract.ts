@@ -213,6 +213,18 @@ export function runtimeContract(label: string, real: boolean, makeHarness: () =>
     });
 
     describe('exits and stops', () => {
+      it('listings follow a container from running to exited (exit code, finish time), for the node or one pod', async () => {
+        const a = await run(h.printer(['one', 'two'], 1));
+        const b = await run(h.sleeper());
+        const first = (await rt.listContainers(h.node)).find((c) => c.id === a.id);
+        expect(first?.state).toBe('running');
+        const done = await waitFor('a listed as exited', async () => (await rt.listContainers(h.node)).find((c) => c.id === a.id && c.state === 'exited'));
+        expect(done).toMatchObject({ exitCode: 0, reason: 'Completed' });
+        expect(done.finishedAt).toBeDefined();
+        expect((await rt.listContainers(h.node, a.pod.uid)).map((c) => c.id).sort()).toEqual([a.id, a.sb.id].sort());
+        expect((await rt.listContainers(h.node, b.pod.uid)).map((c) => c.id).sort()).toEqual([b.id, b.sb.id].sort());
+      });
+
       it('exit 0 is Completed, non-zero is Error, with the exit code', async () => {
         const ok = await run(h.exiter(0));
         const bad = await run(h.exiter(3));
