@@ -1,0 +1,149 @@
+// What a Service's Endpoints should hold, without I/O. Bramble has no overlay network: a pod is
+// reached at its node's address (status.hostIP) on the host port its container port is
+// published at (status.portMappings), so every address here is hostIP and every port a host port.
+import type { KObject } from '../api/types.js';
+
+/** Marks Endpoints written by this controller and says how to read them (see docs/controllers.md). */
+export const addressTypeAnnotation = 'bramble.dev/endpoint-address-type';
+export const addressTypeHostPort = 'hostIP:hostPort';
+
+interface ServicePort { name?: string; protocol?: string; port: number; targetPort?: number | string }
+interface PortMapping { containerName: string; name?: string; containerPort: number; protocol?: string; hostIP?: string; hostPort: number }
+interface PodShape {
+  spec?: { nodeName?: string; containers?: { name: string; ports?: { name?: string; containerPort: number; protocol?: string }[] }[] };
+  status?: { phase?: string; hostIP?: string; conditions?: { type: string; status: string }[]; portMappings?: PortMapping[] };
+}
+
+export interface EndpointAddress {
+  ip: string;
+  nodeName?: string;
+  targetRef: { kind: 'Pod'; name: string; namespace: string; uid: string };
+}
+export interface EndpointPort { name?: string; port: number; protocol: string }
+export interface EndpointSubset { addresses?: EndpointAddress[]; notReadyAddresses?: EndpointAddress[]; ports: EndpointPort[] }
+
+export function serviceSelector(svc: KObject): Record<string, string> | undefined {
+  const sel = (svc.spec as { selector?: Record<string, string> } | undefined)?.selector;
+  // `selector: {}` selects nothing here, as kubectl and most users read it.
+  return sel && Object.keys(sel).length > 0 ? sel : undefined;
+}
+
+export function selects(selector: Record<string, string>, pod: KObject): boolean {
+  const labels = pod.metadata.labels ?? {};
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+function conditionTrue(obj: { status?: unknown }, type: string): boolean {
+  const conds = (obj.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+  return conds.some((c) => c.type === type && c.status === 'True');
+}
+
+/** The host port a Service port reaches on this pod, if the pod publishes it. */
+export function hostPortFor(pod: KObject, sp: ServicePort): number | undefined {
+  const p = pod as PodShape;
+  const protocol = sp.protocol ?? 'TCP';
+  const target = sp.targetPort ?? sp.port;
+  const mappings = (p.status?.portMappings ?? []).filter((m) => (m.protocol ?? 'TCP') === protocol);
+  if (typeof target === 'number') return mappings.find((m) => m.containerPort === target)?.hostPort;
+  // A named targetPort names a container port: find it in the spec, then where it is published.
+  for (const c of p.spec?.containers ?? []) {
+    const cp = (c.ports ?? []).find((x) => x.name === target && (x.protocol ?? 'TCP') === protocol);
+    if (!cp) continue;
+    const m = mappings.find((x) => x.containerName === c.name && x.containerPort === cp.containerPort);
+    if (m) return m.hostPort;
+  }
+  return mappings.find((m) => m.name === target)?.hostPort;
+}
+
+/** Running or about to: not deleting, not finished, placed on a node that reported its address. */
+function isServable(pod: KObject): boolean {
+  const p = pod as PodShape;
+  const phase = p.status?.phase;
+  return pod.metadata.deletionTimestamp === undefined && phase !== 'Succeeded' && phase !== 'Failed' && (p.status?.hostIP ?? '') !== '';
+}
+
+/** Ready: the pod says so, and its node is Ready (a node that stopped reporting cannot vouch for it). */
+export function podReady(pod: KObject, nodes: ReadonlyMap<string, KObject>): boolean {
+  if (!conditionTrue(pod, 'Ready')) return false;
+  const node = nodes.get((pod as PodShape).spec?.nodeName ?? '');
+  return node !== undefined && conditionTrue(node, 'Ready');
+}
+
+function addressOf(pod: KObject): EndpointAddress {
+  const p = pod as PodShape;
+  const m = pod.metadata;
+  const a: EndpointAddress = { ip: p.status!.hostIP!, targetRef: { kind: 'Pod', name: m.name ?? '', namespace: m.namespace ?? '', uid: m.uid ?? '' } };
+  if (p.spec?.nodeName) a.nodeName = p.spec.nodeName;
+  return a;
+}
+
+function byAddress(a: EndpointAddress, b: EndpointAddress): number {
+  return a.ip.localeCompare(b.ip) || a.targetRef.name.localeCompare(b.targetRef.name);
+}
+
+/**
+ * The subsets: pods grouped by the host ports they publish for the Service's ports (pods on
+ * one node never share a host port, so pods with different ports land in different subsets,
+ * as Kubernetes repacks endpoints). Sorted, so equal inputs give equal output.
+ */
+export function computeSubsets(service: KObject, pods: readonly KObject[], nodes: ReadonlyMap<string, KObject>): EndpointSubset[] {
+  const spec = service.spec as { ports?: ServicePort[]; publishNotReadyAddresses?: boolean } | undefined;
+  const groups = new Map<string, EndpointSubset>();
+  for (const pod of pods) {
+    if (!isServable(pod)) continue;
+    const ports: EndpointPort[] = [];
+    for (const sp of spec?.ports ?? []) {
+      const hostPort = hostPortFor(pod, sp);
+      if (hostPort !== undefined) ports.push({ ...(sp.name ? { name: sp.name } : {}), port: hostPort, protocol: sp.protocol ?? 'TCP' });
+    }
+    if (ports.length === 0) continue;
+    const key = JSON.stringify(ports);
+    let subset = groups.get(key);
+    if (!subset) groups.set(key, subset = { ports });
+    const ready = spec?.publishNotReadyAddresses === true || podReady(pod, nodes);
+    const list = ready ? (subset.addresses ??= []) : (subset.notReadyAddresses ??= []);
+    list.push(addressOf(pod));
+  }
+  return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, s]) => {
+    s.addresses?.sort(byAddress);
+    s.notReadyAddresses?.sort(byAddress);
+    return s;
+  });
+}
+
+export type EndpointsAction =
+  | { type: 'none' }
+  | { type: 'create'; endpoints: KObject }
+  | { type: 'update'; endpoints: KObject };
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * What to write for a Service, given the current Endpoints (from the cache). Services without
+ * a selector have Endpoints managed by their user: left alone. Nothing is written when the
+ * content is unchanged, so pod status churn does not become Endpoints churn.
+ */
+export function decideEndpoints(service: KObject, pods: readonly KObject[], nodes: ReadonlyMap<string, KObject>, existing: KObject | undefined): EndpointsAction {
+  const selector = serviceSelector(service);
+  if (!selector) return { type: 'none' };
+  const ns = service.metadata.namespace;
+  const subsets = computeSubsets(service, pods.filter((p) => p.metadata.namespace === ns && selects(selector, p)), nodes);
+  const labels = service.metadata.labels ?? {};
+  if (existing) {
+    const unchanged = sameJson(existing.subsets ?? [], subsets) && sameJson(existing.metadata.labels ?? {}, labels) &&
+      existing.metadata.annotations?.[addressTypeAnnotation] === addressTypeHostPort;
+    if (unchanged) return { type: 'none' };
+    const annotations = { ...existing.metadata.annotations, [addressTypeAnnotation]: addressTypeHostPort };
+    return { type: 'update', endpoints: { ...existing, metadata: { ...existing.metadata, labels, annotations }, subsets } };
+  }
+  return {
+    type: 'create',
+    endpoints: {
+      apiVersion: 'v1', kind: 'Endpoints',
+      metadata: { name: service.metadata.name ?? '', namespace: ns ?? '', labels, annotations: { [addressTypeAnnotation]: addressTypeHostPort } },
+      subsets,
+    },
+  };
+}

@@ -1,0 +1,111 @@
+// The endpoints controller: keeps, for every Service with a selector, an Endpoints object of the
+// same name listing its pods as hostIP:hostPort (see endpoints-compute.ts). Reconciles per
+// Service ("ns/name"); pod, node and Endpoints changes are mapped onto the Services they touch.
+import { resourceByKind, type ResourceType } from '../api/registry.js';
+import type { KObject } from '../api/types.js';
+import type { Informer, InformerEvent } from '../client/informer.js';
+import type { Controller, ControllerContext } from './controller.js';
+import { isNotFound, ReconcileLoop, splitKey } from './controller.js';
+import { addressTypeAnnotation, decideEndpoints, selects, serviceSelector } from './endpoints-compute.js';
+import type { ControllerFactory } from './manager.js';
+
+const servicesType = resourceByKind('v1', 'Service') as ResourceType;
+const podsType = resourceByKind('v1', 'Pod') as ResourceType;
+const nodesType = resourceByKind('v1', 'Node') as ResourceType;
+const endpointsType = resourceByKind('v1', 'Endpoints') as ResourceType;
+
+function key(obj: KObject): string {
+  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+}
+
+/** The part of a pod that Endpoints depend on: other changes (most status writes) are ignored. */
+function podFingerprint(pod: KObject | undefined): string {
+  if (!pod) return '';
+  const s = pod.status as { phase?: string; hostIP?: string; conditions?: { type: string; status: string }[]; portMappings?: unknown } | undefined;
+  const ready = s?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return JSON.stringify([pod.metadata.labels, pod.metadata.deletionTimestamp, pod.spec, s?.phase, s?.hostIP, ready, s?.portMappings]);
+}
+
+function nodeReady(node: KObject | undefined): string | undefined {
+  return (node?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.find((c) => c.type === 'Ready')?.status;
+}
+
+export class EndpointsController implements Controller {
+  readonly name = 'endpoints';
+  private readonly loop: ReconcileLoop;
+  private readonly services: Informer;
+  private readonly pods: Informer;
+  private readonly nodes: Informer;
+  private readonly endpoints: Informer;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.loop = new ReconcileLoop({ name: this.name, logger: ctx.logger, reconcile: (k) => this.reconcile(k), workers: 2 });
+    this.services = ctx.informers.for(servicesType);
+    this.pods = ctx.informers.for(podsType);
+    this.nodes = ctx.informers.for(nodesType);
+    this.endpoints = ctx.informers.for(endpointsType);
+  }
+
+  start(): void {
+    this.unsubscribe.push(
+      this.services.on((_t, svc) => this.loop.enqueue(key(svc))),
+      this.endpoints.on((_t, ep) => this.loop.enqueue(key(ep))),
+      this.pods.on((t, pod, old) => this.onPod(t, pod, old)),
+      this.nodes.on((t, node, old) => { if (t !== 'MODIFIED' || nodeReady(node) !== nodeReady(old)) this.enqueueAllSelecting(); }),
+    );
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    await this.loop.stop();
+  }
+
+  private onPod(type: InformerEvent, pod: KObject, old: KObject | undefined): void {
+    if (type === 'MODIFIED' && podFingerprint(pod) === podFingerprint(old)) return;
+    for (const svc of this.services.list()) {
+      const sel = serviceSelector(svc);
+      if (!sel || svc.metadata.namespace !== pod.metadata.namespace) continue;
+      if (selects(sel, pod) || (old !== undefined && selects(sel, old))) this.loop.enqueue(key(svc));
+    }
+  }
+
+  /** A node's readiness changes every pod on it: rare enough to look at every selecting Service. */
+  private enqueueAllSelecting(): void {
+    for (const svc of this.services.list()) if (serviceSelector(svc)) this.loop.enqueue(key(svc));
+  }
+
+  async reconcile(k: string): Promise<void> {
+    const { namespace, name } = splitKey(k);
+    const svc = this.services.get(namespace, name);
+    const existing = this.endpoints.get(namespace, name);
+    if (!svc) {
+      // Only Endpoints this controller wrote go with their Service; a user's are theirs to keep.
+      if (existing?.metadata.annotations?.[addressTypeAnnotation] !== undefined) await this.deleteEndpoints(namespace, name);
+      return;
+    }
+    const nodes = new Map(this.nodes.list().map((n) => [n.metadata.name ?? '', n]));
+    const action = decideEndpoints(svc, this.pods.list(), nodes, existing);
+    if (action.type === 'create') {
+      // AlreadyExists (the cache is behind) fails the pass: the retry finds it and updates it.
+      await this.ctx.api.create(endpointsType, namespace, action.endpoints);
+    } else if (action.type === 'update') {
+      // The cached resourceVersion is a precondition: a conflict is retried with a fresher cache.
+      await this.ctx.api.update(endpointsType, namespace, action.endpoints);
+    }
+  }
+
+  private async deleteEndpoints(namespace: string | undefined, name: string): Promise<void> {
+    try {
+      await this.ctx.api.delete(endpointsType, namespace, name);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}
+
+export const endpointsController: ControllerFactory = {
+  name: 'endpoints',
+  make: (ctx) => new EndpointsController(ctx),
+};
