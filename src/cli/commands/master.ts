@@ -10,12 +10,30 @@ export interface MasterFlags {
   apiPort: number;
   mqttPort: number;
   mqttUrl?: string;
+  podEvictionTimeout?: number;
+  eventTtl?: number;
 }
 
 export function parsePort(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free port).');
   return n;
+}
+
+function seconds(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min) throw new InvalidArgumentError(`expected a whole number of seconds${min > 0 ? ` from ${min}` : ''}.`);
+    return n;
+  };
+}
+
+/** The controller settings given on the command line; the rest keep their defaults (docs/controllers.md). */
+export function controllerSettings(flags: MasterFlags): { podEvictionTimeoutSeconds?: number; eventTTLSeconds?: number } {
+  return {
+    ...(flags.podEvictionTimeout !== undefined ? { podEvictionTimeoutSeconds: flags.podEvictionTimeout } : {}),
+    ...(flags.eventTtl !== undefined ? { eventTTLSeconds: flags.eventTtl } : {}),
+  };
 }
 
 export function defaultDataDir(): string {
@@ -52,7 +70,7 @@ export async function runMaster(flags: MasterFlags): Promise<number> {
   const { startMaster } = await import('../../master/master.js');
   const dataDir = path.resolve(flags.dataDir ?? defaultDataDir());
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const running = await startMaster({ dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort, ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}) });
+  const running = await startMaster({ dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort, controllers: controllerSettings(flags), ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}) });
   process.stdout.write(`${readyLines(running).join('\n')}\n`);
   await untilSignal();
   await running.stop();
@@ -65,5 +83,7 @@ export function addMasterFlags(cmd: Command): Command {
     .option('--bind <address>', 'address the API server and MQTT broker listen on', '127.0.0.1')
     .option('--api-port <port>', 'API server port (0: any free port)', parsePort, 6443)
     .option('--mqtt-port <port>', 'MQTT broker port (0: any free port)', parsePort, 1883)
-    .option('--mqtt-url <url>', 'use this external MQTT broker (mqtt://[user:pass@]host:port) instead of the embedded one; see docs/protocol.md');
+    .option('--mqtt-url <url>', 'use this external MQTT broker (mqtt://[user:pass@]host:port) instead of the embedded one; see docs/protocol.md')
+    .option('--pod-eviction-timeout <seconds>', 'how long pods stay on an unreachable node before they are evicted, unless they tolerate it otherwise (default 900)', seconds(0))
+    .option('--event-ttl <seconds>', 'Events older than this are deleted (default 3600)', seconds(1));
 }
