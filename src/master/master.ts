@@ -1,5 +1,5 @@
-// The control plane on the gateway: store + API server + MQTT broker + node gateway (the
-// scheduler and controllers join here as they land). `bramble master` and `bramble up` start it.
+// The control plane on the gateway: store + API server + MQTT broker + node gateway + controller
+// manager + scheduler. `bramble master` and `bramble up` start it.
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -15,6 +15,9 @@ import { SharedInformers } from '../client/informer.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { LanProvider } from '../controllers/cloud/lan.js';
 import type { ControllerConfig } from '../controllers/config.js';
+import { EventRecorder } from '../client/events.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import type { SchedulerConfig } from '../scheduler/config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { loadKubeconfig, writeKubeconfig } from '../client/kubeconfig.js';
 import { brambleVersion } from '../version.js';
@@ -31,6 +34,8 @@ export interface MasterOptions {
   presenceGraceMs?: number;
   /** Controller settings (eviction timeout, event TTL, ...). */
   controllers?: Partial<ControllerConfig>;
+  /** Scheduler settings (`scoring: 'spread' | 'binpack'`, back-off, weights, ...). */
+  scheduler?: Partial<SchedulerConfig>;
   logger?: Logger;
 }
 
@@ -68,6 +73,7 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
   let gateway: NodeGateway | undefined;
   let informers: SharedInformers | undefined;
   let controllers: ControllerManager | undefined;
+  let scheduler: Scheduler | undefined;
   let apiUrl: string;
   try {
     apiUrl = await api.start({ host: bind, port: opts.apiPort ?? 6443 });
@@ -90,7 +96,14 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
     });
     informers.start();
     await controllers.start();
+    scheduler = new Scheduler({
+      api: local, informers, logger: log.child({ component: 'scheduler' }),
+      events: new EventRecorder({ api: local, component: 'default-scheduler', logger: log.child({ component: 'scheduler' }) }),
+      ...(opts.scheduler ? { config: opts.scheduler } : {}),
+    });
+    await scheduler.start();
   } catch (err) {
+    await scheduler?.stop().catch(() => undefined);
     await controllers?.stop().catch(() => undefined);
     await informers?.stop().catch(() => undefined);
     await gateway?.stop().catch(() => undefined);
@@ -103,7 +116,7 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
   await ensureAdminKubeconfig(api, kubeconfigPath, apiUrl, log);
 
   let stopping: Promise<void> | undefined;
-  const started = { gateway, broker: mqtt.broker, informers, controllers };
+  const started = { gateway, broker: mqtt.broker, informers, controllers, scheduler };
   return {
     apiUrl,
     mqttUrl: mqtt.publicUrl,
@@ -115,6 +128,7 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
       stopping ??= (async () => {
         log.info('master stopping');
         api.podLogs = undefined;
+        await started.scheduler.stop();
         await started.controllers.stop();
         await started.informers.stop();
         await started.gateway.stop();
