@@ -10,6 +10,7 @@ import { addAgentFlags, agentDescription, runAgent, type AgentFlags } from './co
 import { clientVersion, runVersion } from './commands/version.js';
 import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
 import { runLogs } from './commands/logs.js';
+import { runCordon, runDrain, runUncordon } from './commands/node.js';
 import type { GlobalOptions } from './context.js';
 import { printError } from './errors.js';
 
@@ -102,6 +103,15 @@ function build(setCode: (code: number) => void): Command {
   token.command('revoke').description('revoke tokens by id')
     .argument('<ids...>', 'token ids (the part before the dot)')
     .action(act((cmd, ids) => runTokenRevoke(globals(cmd), ids as string[])));
+
+  program.command('cordon').description('mark a node unschedulable (its pods keep running)')
+    .argument('<node>', 'node name').action(act((cmd, node) => runCordon(globals(cmd), node as string)));
+  program.command('uncordon').description('mark a node schedulable again')
+    .argument('<node>', 'node name').action(act((cmd, node) => runUncordon(globals(cmd), node as string)));
+  program.command('drain').description('cordon a node and delete its pods (not DaemonSet pods) so they are recreated elsewhere')
+    .argument('<node>', 'node name')
+    .option('--force', 'also delete pods no controller manages (they are not recreated)')
+    .action(act((cmd, node) => runDrain(globals(cmd), node as string, cmd.opts())));
 
   addAgentFlags(program.command('agent').description(agentDescription))
     .action(act((cmd) => runAgent(cmd.opts<AgentFlags>())));
