@@ -6,13 +6,16 @@ import type { Store, WatchHandle } from '../store/store.js';
 import { StoreAlreadyExistsError } from '../store/errors.js';
 import type { Logger } from '../log/logger.js';
 
-export type Role = 'admin' | 'viewer' | 'node';
+/** namespace-viewer and namespace-editor are service accounts' roles, bound to UserInfo.namespace. */
+export type Role = 'admin' | 'viewer' | 'node' | 'namespace-viewer' | 'namespace-editor';
 
 export interface UserInfo {
   name: string;
   roles: Role[];
   /** For node credentials: the node this identity may act for. */
   node?: string;
+  /** For service accounts: the one namespace their roles apply in. */
+  namespace?: string;
 }
 
 
@@ -168,15 +171,30 @@ export interface RequestAttributes {
 const readVerbs: readonly Verb[] = ['get', 'list', 'watch'];
 
 /**
+ * Service accounts act only inside their namespace: namespace-viewer reads everything there
+ * but Secrets (and its Namespace object); namespace-editor also writes there, never Secrets
+ * (a token is a Secret: writing them would let an account mint tokens for its neighbours).
+ */
+function authorizeInNamespace(user: UserInfo, attrs: RequestAttributes, reading: boolean): boolean {
+  const ns = user.namespace;
+  if (ns === undefined) return false;
+  if (attrs.resource === 'namespaces') return reading && attrs.verb === 'get' && attrs.name === ns;
+  if (attrs.namespace !== ns || attrs.resource === 'secrets') return false;
+  if (reading) return user.roles.includes('namespace-viewer') || user.roles.includes('namespace-editor');
+  return user.roles.includes('namespace-editor');
+}
+
+/**
  * Roles: admin may do anything; viewer may read everything but Secrets; node may read
  * what a kubelet reads and write Node objects and pod status (narrowed to its own node
- * when the agent lands).
+ * when the agent lands); namespace-viewer/-editor: see authorizeInNamespace.
  */
 export function authorize(user: UserInfo, attrs: RequestAttributes): boolean {
   if (user.roles.includes('admin')) return true;
   // Credentials are managed by admins only, reading included.
   if (attrs.resource === 'tokens') return false;
   const reading = readVerbs.includes(attrs.verb);
+  if (authorizeInNamespace(user, attrs, reading)) return true;
   if (user.roles.includes('viewer') && reading && attrs.resource !== 'secrets') return true;
   if (user.roles.includes('node')) {
     if (reading) return true;

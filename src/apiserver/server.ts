@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { authorize, TokenAuthenticator, type RequestAttributes, type UserInfo } from './auth.js';
 import { ApiMetrics } from './metrics.js';
+import { ServiceAccountTokens } from './sa-tokens.js';
 import { ResourceService, systemNamespaces } from './resources.js';
 import { defaultWatchLimits, type HttpWatch, type WatchLimits } from './watch.js';
 import { registerResourceRoutes } from './routes.js';
@@ -48,6 +49,7 @@ const anonymousPaths = new Set(['/healthz', '/readyz', '/livez', '/version']);
 export class ApiServer {
   readonly resources: ResourceService;
   readonly tokens: TokenAuthenticator;
+  readonly serviceAccountTokens: ServiceAccountTokens;
   readonly metrics: ApiMetrics;
   readonly watchLimits: WatchLimits;
   readonly watches = new Set<HttpWatch>();
@@ -61,6 +63,7 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     this.resources = new ResourceService(opts.store, opts.logger.child({ component: 'registry' }));
     this.tokens = new TokenAuthenticator(opts.store, opts.logger.child({ component: 'auth' }));
+    this.serviceAccountTokens = new ServiceAccountTokens(opts.store, opts.logger.child({ component: 'auth' }));
     this.metrics = new ApiMetrics(opts.store, { processMetrics: opts.processMetrics ?? true });
     this.watchLimits = { ...defaultWatchLimits, ...opts.watchLimits };
     this.version = opts.version ?? '0.1.0';
@@ -84,6 +87,7 @@ export class ApiServer {
   /** Build the HTTP app (also usable with `inject` in tests, without listening). */
   async build(): Promise<FastifyInstance> {
     await this.tokens.start();
+    await this.serviceAccountTokens.start();
     // The system namespaces exist from the first start (emptying deleted ones is the namespace controller's job).
     for (const ns of systemNamespaces) await this.resources.ensureNamespace(ns);
     const app = Fastify({ logger: false, bodyLimit: this.opts.bodyLimitBytes ?? 3 * 1024 * 1024, forceCloseConnections: true, return503OnClosing: true });
@@ -135,6 +139,7 @@ export class ApiServer {
     this.ready = false;
     for (const w of [...this.watches]) w.close();
     this.tokens.stop();
+    this.serviceAccountTokens.stop();
     await this.app?.close();
     this.app = undefined;
   }
@@ -164,7 +169,7 @@ export class ApiServer {
       throw new StatusError('Unauthorized', 'Unauthorized: a bearer token is required (Authorization: Bearer TOKEN)');
     }
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const user = m ? this.tokens.authenticate(m[1]!) : undefined;
+    const user = m ? (this.tokens.authenticate(m[1]!) ?? this.serviceAccountTokens.authenticate(m[1]!)) : undefined;
     if (!user) throw new StatusError('Unauthorized', 'Unauthorized: the bearer token is invalid, expired or revoked');
     req.user = user;
   }
