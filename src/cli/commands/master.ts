@@ -12,6 +12,7 @@ export interface MasterFlags {
   mqttUrl?: string;
   podEvictionTimeout?: number;
   eventTtl?: number;
+  schedulerScoring?: 'spread' | 'binpack';
 }
 
 export function parsePort(value: string): number {
@@ -34,6 +35,16 @@ export function controllerSettings(flags: MasterFlags): { podEvictionTimeoutSeco
     ...(flags.podEvictionTimeout !== undefined ? { podEvictionTimeoutSeconds: flags.podEvictionTimeout } : {}),
     ...(flags.eventTtl !== undefined ? { eventTTLSeconds: flags.eventTtl } : {}),
   };
+}
+
+function scoring(value: string): 'spread' | 'binpack' {
+  if (value !== 'spread' && value !== 'binpack') throw new InvalidArgumentError('expected spread (least allocated: even load) or binpack (most allocated: idle Pis can be powered down).');
+  return value;
+}
+
+/** The scheduler settings given on the command line (docs/scheduler.md). */
+export function schedulerSettings(flags: MasterFlags): { scoring?: 'spread' | 'binpack' } {
+  return flags.schedulerScoring !== undefined ? { scoring: flags.schedulerScoring } : {};
 }
 
 export function defaultDataDir(): string {
@@ -70,7 +81,7 @@ export async function runMaster(flags: MasterFlags): Promise<number> {
   const { startMaster } = await import('../../master/master.js');
   const dataDir = path.resolve(flags.dataDir ?? defaultDataDir());
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const running = await startMaster({ dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort, controllers: controllerSettings(flags), ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}) });
+  const running = await startMaster({ dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort, controllers: controllerSettings(flags), scheduler: schedulerSettings(flags), ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}) });
   process.stdout.write(`${readyLines(running).join('\n')}\n`);
   await untilSignal();
   await running.stop();
@@ -85,5 +96,6 @@ export function addMasterFlags(cmd: Command): Command {
     .option('--mqtt-port <port>', 'MQTT broker port (0: any free port)', parsePort, 1883)
     .option('--mqtt-url <url>', 'use this external MQTT broker (mqtt://[user:pass@]host:port) instead of the embedded one; see docs/protocol.md')
     .option('--pod-eviction-timeout <seconds>', 'how long pods stay on an unreachable node before they are evicted, unless they tolerate it otherwise (default 900)', seconds(0))
-    .option('--event-ttl <seconds>', 'Events older than this are deleted (default 3600)', seconds(1));
+    .option('--event-ttl <seconds>', 'Events older than this are deleted (default 3600)', seconds(1))
+    .option('--scheduler-scoring <strategy>', 'spread: prefer the least allocated nodes; binpack: fill nodes up so idle ones can be powered down (default spread)', scoring);
 }

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { createLogger } from '../../log/logger.js';
-import { controllerSettings, defaultDataDir, readyLines, untilSignal, type MasterFlags } from './master.js';
+import { controllerSettings, defaultDataDir, schedulerSettings, readyLines, untilSignal, type MasterFlags } from './master.js';
 
 export interface UpFlags extends MasterFlags {
   nodeName?: string;
@@ -61,7 +61,7 @@ export async function runUp(flags: UpFlags): Promise<number> {
   const dataDir = path.resolve(flags.dataDir ?? defaultDataDir());
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const logger = createLogger({ name: 'bramble-up' });
-  const running = await startMaster({ dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort, logger, controllers: controllerSettings(flags), ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}) });
+  const running = await startMaster({ dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort, logger, controllers: controllerSettings(flags), scheduler: schedulerSettings(flags), ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}) });
   const node = flags.nodeName ?? localNodeName();
   const agentDir = path.join(dataDir, 'agent');
   mkdirSync(agentDir, { recursive: true, mode: 0o700 });
