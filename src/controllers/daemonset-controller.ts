@@ -1,0 +1,127 @@
+// The DaemonSet controller's I/O: informer events (DaemonSets, their pods, nodes) to keys, and a
+// reconcile that performs what reconcileDaemonSet (daemonset.ts) decides.
+import type { DaemonSet } from '../api/kinds/apps.js';
+import type { Node } from '../api/kinds/node.js';
+import type { Pod } from '../api/kinds/pod.js';
+import type { KObject } from '../api/types.js';
+import type { Informer, InformerEvent } from '../client/informer.js';
+import { adoptPatch, releasePatch } from './claim.js';
+import { ReconcileLoop, isNotFound, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
+import { daemonPodFor } from './daemonset-pods.js';
+import { reconcileDaemonSet, type DaemonSetPlan } from './daemonset.js';
+import { stableJson } from './hash.js';
+import { Expectations } from './expectations.js';
+import { controllerKey, daemonSetsType, errorMessage, keyOf, nodesType, ownersToSync, podsType } from './owners.js';
+import { asPod, ownerRefTo } from './pods.js';
+import { sameStatus } from './replicaset.js';
+import { PodWriteError, slowStart, statusPatch } from './writes.js';
+
+export class DaemonSetController implements Controller {
+  readonly name = 'daemonset';
+  private readonly loop: ReconcileLoop;
+  private readonly expectations: Expectations;
+  private readonly dsInf: Informer;
+  private readonly podInf: Informer;
+  private readonly nodeInf: Informer;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.expectations = new Expectations(ctx.now);
+    this.dsInf = ctx.informers.for(daemonSetsType);
+    this.podInf = ctx.informers.for(podsType);
+    this.nodeInf = ctx.informers.for(nodesType);
+    this.loop = new ReconcileLoop({ name: this.name, logger: ctx.logger, reconcile: (key) => this.reconcile(key) });
+  }
+
+  start(): void {
+    this.unsubscribe.push(
+      this.dsInf.on((type, obj) => {
+        if (type === 'DELETED') this.expectations.forget(keyOf(obj));
+        this.loop.enqueue(keyOf(obj));
+      }),
+      this.podInf.on((type, obj, old) => this.onPod(type, obj, old)),
+      this.nodeInf.on((type, obj, old) => this.onNode(type, obj, old)),
+    );
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    await this.loop.stop();
+  }
+
+  private onPod(type: InformerEvent, obj: KObject, old: KObject | undefined): void {
+    const key = controllerKey('DaemonSet', this.dsInf, obj);
+    if (key !== undefined) {
+      const goneNow = type === 'DELETED' || (obj.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined);
+      if (goneNow) this.expectations.observeDelete(key, obj.metadata.uid ?? '');
+      else if (type === 'ADDED') this.expectations.observeCreate(key);
+    }
+    for (const k of ownersToSync('DaemonSet', this.dsInf, obj, old)) this.loop.enqueue(k);
+  }
+
+  /** Heartbeats change node status every few seconds; only labels, taints and cordon (or the node coming or going) matter here. */
+  private onNode(type: InformerEvent, obj: KObject, old: KObject | undefined): void {
+    const relevant = (n: KObject): string => stableJson([n.metadata.labels, n.spec]);
+    if (type === 'MODIFIED' && old && relevant(old) === relevant(obj)) return;
+    for (const ds of this.dsInf.items.values()) this.loop.enqueue(keyOf(ds));
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const cached = this.dsInf.get(namespace, name);
+    if (!cached) { this.expectations.forget(key); return {}; }
+    const ds = cached as unknown as DaemonSet; // validated by the API server on write
+    const pods = this.podInf.list().filter((p) => p.metadata.namespace === namespace).map(asPod);
+    const nodes = this.nodeInf.list() as unknown as Node[];
+    const plan = reconcileDaemonSet({ ds, nodes, pods, now: this.ctx.now(), expectationsSatisfied: this.expectations.satisfied(key) });
+    await this.claimChanges(cached, plan);
+    const error = await this.manage(cached, ds, key, plan);
+    if (!sameStatus(plan.status, ds.status)) await this.ctx.api.patch(daemonSetsType, namespace, name, statusPatch(plan.status), 'merge', 'status');
+    if (error) throw error;
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+  }
+
+  private async claimChanges(owner: KObject, plan: DaemonSetPlan): Promise<void> {
+    const ref = ownerRefTo(owner);
+    const patches = [...plan.adopt.map((p) => ({ p, patch: adoptPatch(p as unknown as KObject, owner, ref) })), ...plan.release.map((p) => ({ p, patch: releasePatch(p as unknown as KObject, owner) }))];
+    for (const { p, patch } of patches) {
+      try {
+        await this.ctx.api.patch(podsType, p.metadata.namespace, p.metadata.name ?? '', patch);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+  }
+
+  private async manage(owner: KObject, ds: DaemonSet, key: string, plan: DaemonSetPlan): Promise<PodWriteError | undefined> {
+    const deletes = [...new Set(plan.delete)];
+    if (plan.create.length === 0 && deletes.length === 0) return undefined;
+    this.expectations.expect(key, plan.create.length, deletes.map((p) => p.metadata.uid ?? ''));
+    const nodes = [...plan.create];
+    const createError = await slowStart(nodes.length, async () => {
+      const node = nodes.shift() ?? '';
+      const pod = await this.ctx.api.create(podsType, owner.metadata.namespace, daemonPodFor(ds, plan.hash, node) as unknown as KObject);
+      this.ctx.events.record(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name ?? ''}`);
+    }, (err) => {
+      this.expectations.creationFailed(key);
+      this.ctx.events.record(owner, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
+    }, () => this.expectations.creationFailed(key));
+    const deleteErrors = await Promise.all(deletes.map((p) => this.deletePod(owner, key, p)));
+    return createError ?? deleteErrors.find((e) => e !== undefined);
+  }
+
+  private async deletePod(owner: KObject, key: string, pod: Pod): Promise<PodWriteError | undefined> {
+    const name = pod.metadata.name ?? '';
+    try {
+      await this.ctx.api.delete(podsType, owner.metadata.namespace, name, { preconditions: { uid: pod.metadata.uid ?? '' } });
+      this.ctx.events.record(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
+      return undefined;
+    } catch (err) {
+      this.expectations.observeDelete(key, pod.metadata.uid ?? '');
+      if (isNotFound(err)) return undefined;
+      this.ctx.events.record(owner, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(err)}`);
+      return new PodWriteError('FailedDelete', `pod "${name}": ${errorMessage(err)}`);
+    }
+  }
+}
