@@ -18,14 +18,21 @@ describe('lan provider: a device is in the fleet while a node token names it', (
   ];
   for (const t of table) it(t.name, () => expect(hasNodeToken(records(t.tokens), 'pi-1', now)).toBe(t.want));
 
-  it('instanceExists reads the records each time (a revoke takes effect at once)', async () => {
+  it('instanceExists sees a revoke within a second (the enrolled set is reused that long)', async () => {
     const list: { node?: string; roles: string[] }[] = [{ node: 'pi-1', roles: ['node'] }];
-    const lan = new LanProvider({ list: () => list }, () => now);
+    let t = now;
+    let reads = 0;
+    const lan = new LanProvider({ list: () => { reads++; return list; } }, () => t);
     const node: KObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'pi-1' } };
     expect(lan.name).toBe('lan');
     expect(await lan.instanceExists(node)).toBe(true);
     list.pop();
+    t += 500;
+    expect(await lan.instanceExists(node)).toBe(true);
+    expect(reads).toBe(1);
+    t += 500;
     expect(await lan.instanceExists(node)).toBe(false);
+    expect(reads).toBe(2);
   });
 });
 

@@ -11,17 +11,31 @@ export interface TokenRecords {
   list(): readonly { node?: string; roles: readonly string[]; expiresAt?: string }[];
 }
 
-/** True when a token with role `node`, unexpired at `nowMs`, names this node. */
-export function hasNodeToken(tokens: TokenRecords, node: string, nowMs: number): boolean {
-  return tokens.list().some((t) => t.node === node && t.roles.includes('node') && (t.expiresAt === undefined || Date.parse(t.expiresAt) > nowMs));
+/** The nodes named by a token with role `node`, unexpired at `nowMs`. */
+export function enrolledNodes(tokens: TokenRecords, nowMs: number): Set<string> {
+  const out = new Set<string>();
+  for (const t of tokens.list()) {
+    if (t.node !== undefined && t.roles.includes('node') && (t.expiresAt === undefined || Date.parse(t.expiresAt) > nowMs)) out.add(t.node);
+  }
+  return out;
 }
+
+export function hasNodeToken(tokens: TokenRecords, node: string, nowMs: number): boolean {
+  return enrolledNodes(tokens, nowMs).has(node);
+}
+
+/** How long the set of enrolled nodes is reused: a fleet of thousands of lost nodes is checked without re-reading every token each time. */
+const cacheMs = 1000;
 
 export class LanProvider implements CloudProvider {
   readonly name = 'lan';
+  private cache: { at: number; nodes: Set<string> } | undefined;
 
   constructor(private readonly tokens: TokenRecords, private readonly now: () => number = Date.now) {}
 
   async instanceExists(node: KObject): Promise<boolean> {
-    return hasNodeToken(this.tokens, node.metadata.name ?? '', this.now());
+    const now = this.now();
+    if (!this.cache || now - this.cache.at >= cacheMs || now < this.cache.at) this.cache = { at: now, nodes: enrolledNodes(this.tokens, now) };
+    return this.cache.nodes.has(node.metadata.name ?? '');
   }
 }
