@@ -12,12 +12,12 @@ import type { KObject } from '../api/types.js';
 import type { ApiInterface, PodLogRequest, PodLogSource } from '../client/api.js';
 import type { Logger } from '../log/logger.js';
 import { decode, encode, ProtocolError } from '../protocol/codec.js';
-import type { DesiredMessage, LogsData, LogsRequest, NodeStatusReport, PodBundle, PodStatusReport, Presence } from '../protocol/messages.js';
+import { masterFeatures, type DesiredMessage, type LogsData, type LogsRequest, type NodeHeartbeat, type NodeStatusReport, type PodBundle, type PodStatusReport, type Presence } from '../protocol/messages.js';
 import { allNodesTopic, fromNode, nodeTopic, parseNodeTopic } from '../protocol/topics.js';
 import { buildBundle, bundleFingerprint, nodeOf, usesObject } from './bundles.js';
 import { Informer, objectKey, type InformerEvent } from '../client/informer.js';
 import { LogStreams } from './logs.js';
-import { applyStatusReport, defaultUsageDeadband, markNodeUnknown, statusSignature, usageMoved, writeNodeStatus, type UsageDeadband } from './node-status.js';
+import { applyHeartbeat, applyStatusReport, defaultUsageDeadband, markNodeUnknown, statusSignature, usageMoved, writeNodeStatus, type UsageDeadband } from './node-status.js';
 
 const pods = resourceByKind('v1', 'Pod')!;
 const configMaps = resourceByKind('v1', 'ConfigMap')!;
@@ -49,7 +49,18 @@ export interface NodeGatewayOptions {
 interface Sent { node: string; uid: string; fingerprint: string }
 
 /** The last status report of a node written to the API. */
-interface Written { signature: string; usage: NodeStatusReport['status']['usage']; at: number }
+interface Written {
+  /** The gateway's digest of the report (statusSignature). */
+  signature: string;
+  /** The node's own digest of it (`sig`), which its heartbeats repeat. */
+  sig: string | undefined;
+  usage: NodeStatusReport['status']['usage'];
+  /** When the report was last written in full (the refresh counts from here). */
+  at: number;
+}
+
+/** A node whose heartbeat the gateway cannot place is sent a sync (answered with a full report) at most this often. */
+const askAgainMs = 10_000;
 
 const qos1: IClientPublishOptions = { qos: 1 };
 
@@ -65,6 +76,8 @@ export class NodeGateway implements PodLogSource {
   private readonly lastSeen = new Map<string, number>();
   private readonly lost = new Set<string>();
   private readonly written = new Map<string, Written>();
+  /** When each node was last sent a sync to get a full status report out of it. */
+  private readonly asked = new Map<string, number>();
   private readonly logs: LogStreams;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -155,7 +168,12 @@ export class NodeGateway implements PodLogSource {
     }
     switch (leaf) {
       case 'hello': return this.onHello(node);
-      case 'status': return this.enqueue(node, 'status', () => this.onStatus(node, msg as NodeStatusReport));
+      case 'status': {
+        const m = msg as NodeStatusReport | NodeHeartbeat;
+        this.seen(node); // presence does not wait for the node's queue
+        if (m.type === 'heartbeat') return this.enqueue(node, 'status', () => this.onHeartbeat(node, m));
+        return this.enqueue(node, 'status', () => this.onStatus(node, m));
+      }
       case 'podstatus': return this.enqueue(node, 'podstatus', () => this.onPodStatus(node, msg as PodStatusReport));
       case 'presence': return this.onPresence(node, msg as Presence, retained);
       case 'logs/data': this.seen(node); this.logs.receive(node, msg as LogsData); return;
@@ -193,17 +211,41 @@ export class NodeGateway implements PodLogSource {
    * goes through the full register/merge/write.
    */
   private async onStatus(node: string, report: NodeStatusReport): Promise<void> {
-    this.seen(node);
     const now = Date.now();
     const signature = statusSignature(report);
     const last = this.written.get(node);
-    const same = last !== undefined && last.signature === signature && now - last.at < (this.opts.statusRefreshMs ?? 60_000);
+    const same = last !== undefined && last.signature === signature && last.sig === report.sig && now - last.at < (this.opts.statusRefreshMs ?? 60_000);
     const usage = report.status.usage;
     if (same && !usageMoved(last.usage, usage, this.opts.usageDeadband ?? defaultUsageDeadband)) return;
     this.written.delete(node); // until this write is known to have happened
     if (same) await writeNodeStatus(this.opts.api, node, report);
     else await applyStatusReport(this.opts.api, node, report);
-    this.written.set(node, { signature, usage, at: same ? last.at : now });
+    this.written.set(node, { signature, sig: report.sig, usage, at: same ? last.at : now });
+  }
+
+  /**
+   * A compact heartbeat: presence (already counted), and usage for the Node when it moved past
+   * the deadband or the refresh is due. It applies only on top of the full report whose `sig`
+   * it repeats; otherwise (a report missed, the gateway restarted, presence lost since) the
+   * node is sent a sync, which it answers with a full report.
+   */
+  private async onHeartbeat(node: string, hb: NodeHeartbeat): Promise<void> {
+    const last = this.written.get(node);
+    if (last === undefined || last.sig !== hb.sig) {
+      const asked = this.asked.get(node) ?? 0;
+      if (Date.now() - asked >= askAgainMs) {
+        this.asked.set(node, Date.now());
+        this.log.debug({ node, sig: hb.sig }, 'heartbeat for a status not seen: asking for a full report');
+        if (this.synced) this.sendSync(node);
+      }
+      return;
+    }
+    const now = Date.now();
+    const due = now - last.at >= (this.opts.statusRefreshMs ?? 60_000);
+    if (!due && !usageMoved(last.usage, hb.usage, this.opts.usageDeadband ?? defaultUsageDeadband)) return;
+    this.written.delete(node); // until this write is known to have happened
+    const found = await applyHeartbeat(this.opts.api, node, hb.usage);
+    if (found) this.written.set(node, { ...last, usage: hb.usage, at: due ? now : last.at });
   }
 
   private async onPodStatus(node: string, msg: PodStatusReport): Promise<void> {
@@ -289,7 +331,7 @@ export class NodeGateway implements PodLogSource {
       this.sent.set(objectKey(pod), { node, uid: pod.metadata.uid ?? '', fingerprint: bundleFingerprint(bundle) });
     }
     this.log.debug({ node, pods: bundles.length }, 'sending full sync');
-    this.send(node, { v: 1, type: 'sync', revision: this.revision(), pods: bundles });
+    this.send(node, { v: 1, type: 'sync', revision: this.revision(), pods: bundles, features: [masterFeatures.heartbeat] });
   }
 
   private onPod(type: InformerEvent, pod: KObject): void {

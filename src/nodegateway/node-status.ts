@@ -69,6 +69,27 @@ export async function writeNodeStatus(api: ApiInterface, name: string, report: N
   return await api.updateStatus(nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: report.status });
 }
 
+/**
+ * A heartbeat on the Node: usage replaced, every condition's lastHeartbeatTime set to now.
+ * False when the Node is gone (the node re-registers with its next full report).
+ */
+export async function applyHeartbeat(api: ApiInterface, name: string, usage: Usage | undefined): Promise<boolean> {
+  let node: KObject;
+  try {
+    node = await api.get(nodes, undefined, name);
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+  const status = { ...(node.status ?? {}) } as NodeStatusLike;
+  const at = now();
+  if (status.conditions) status.conditions = status.conditions.map((c) => ({ ...c, lastHeartbeatTime: at }));
+  if (usage) status.usage = usage;
+  else delete status.usage;
+  await api.updateStatus(nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name }, status });
+  return true;
+}
+
 /** Register the node if new, merge its labels/taints, then write its status. */
 export async function applyStatusReport(api: ApiInterface, name: string, report: NodeStatusReport): Promise<KObject> {
   let node: KObject | undefined;

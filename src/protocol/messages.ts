@@ -2,7 +2,7 @@
 // Every message is a JSON object with `v` (the protocol version) and `type`.
 // Node → master messages are validated strictly: a node is not trusted.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ConfigMap, NodeStatus, Pod, PodStatus, Secret, Taint } from '../api/schemas.js';
+import { ConfigMap, NodeStatus, NodeUsage, Pod, PodStatus, Secret, Taint } from '../api/schemas.js';
 
 const V = Type.Literal(1);
 const Name = Type.String({ minLength: 1, maxLength: 253 });
@@ -20,12 +20,23 @@ export const PodBundle = Type.Object({
 }, { additionalProperties: false });
 export type PodBundle = Static<typeof PodBundle>;
 
+/** What a master understands beyond the base protocol, named in `sync.features`. */
+export const masterFeatures = {
+  /** `heartbeat` messages on the status topic (see NodeHeartbeat). */
+  heartbeat: 'heartbeat',
+} as const;
+
 /** The full desired set: pods not listed must not run. Sent on every (re)connect. */
 export const DesiredSync = Type.Object({
   v: V, type: Type.Literal('sync'),
   /** Store revision the set was read at. */
   revision: Type.Integer({ minimum: 0 }),
   pods: Type.Array(PodBundle),
+  /**
+   * Optional protocol features this master understands (e.g. "heartbeat"). Absent from older
+   * masters; older agents ignore it. A node answers every sync with a full status report.
+   */
+  features: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 })),
 }, { additionalProperties: false });
 
 /** One pod added or changed (including its deletionTimestamp, or a referenced ConfigMap/Secret). */
@@ -75,14 +86,31 @@ export const Hello = Type.Object({
 }, { additionalProperties: false });
 export type Hello = Static<typeof Hello>;
 
+/** A node's digest of its status without heartbeat times and live readings (opaque to the master). */
+const StatusDigest = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9+/=_-]+$' });
+
 /** Node registration and heartbeat: the node's labels, taints it sets itself, and its status. */
 export const NodeStatusReport = Type.Object({
   v: V, type: Type.Literal('status'),
   labels: Labels,
   taints: Type.Optional(Type.Array(Taint, { maxItems: 64 })),
   status: NodeStatus,
+  /** The digest `heartbeat` messages refer to (sent by agents that may send heartbeats). */
+  sig: Type.Optional(StatusDigest),
 }, { additionalProperties: false });
 export type NodeStatusReport = Static<typeof NodeStatusReport>;
+
+/**
+ * A compact heartbeat, sent instead of a full `status` (only to a master whose `sync` listed
+ * the "heartbeat" feature) while nothing but heartbeat times and usage changed since the full
+ * report whose `sig` it repeats. Keeps presence and carries live usage.
+ */
+export const NodeHeartbeat = Type.Object({
+  v: V, type: Type.Literal('heartbeat'),
+  sig: StatusDigest,
+  usage: Type.Optional(NodeUsage),
+}, { additionalProperties: false });
+export type NodeHeartbeat = Static<typeof NodeHeartbeat>;
 
 export const PodStatusReport = Type.Object({
   v: V, type: Type.Literal('podstatus'),
@@ -115,7 +143,7 @@ export const topicSchemas: Record<string, TSchema> = {
   'desired': DesiredMessage,
   'logs/request': LogsRequest,
   'hello': Hello,
-  'status': NodeStatusReport,
+  'status': Type.Union([NodeStatusReport, NodeHeartbeat]),
   'podstatus': PodStatusReport,
   'presence': Presence,
   'logs/data': LogsData,

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { detectProfile, loadProfiles } from '../../src/agent/hardware.js';
 import { buildNodeStatus, meaningfulSignature } from '../../src/agent/status/node-status.js';
-import { syntheticFacts, type UsageSample } from '../../src/agent/status/source.js';
+import { SyntheticStatusSource, syntheticFacts, type UsageSample } from '../../src/agent/status/source.js';
+import { NodeStatusReporter } from '../../src/agent/status/reporter.js';
+import { FakeRuntime } from '../../src/agent/runtime/fake.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { ManualClock } from './helpers.js';
 import { parseThrottled } from '../../src/agent/status/throttle.js';
 import { decode, encode } from '../../src/protocol/codec.js';
 
@@ -67,5 +71,60 @@ describe('node status', () => {
     expect(parseThrottled('0x50005')).toBe(true);
     expect(parseThrottled('0x50000')).toBe(false);
     expect(parseThrottled('')).toBeUndefined();
+  });
+});
+
+describe('status reporter', () => {
+  async function reporter(fullEvery = 3) {
+    const facts = syntheticFacts('pi-1');
+    const profile = detectProfile(await loadProfiles(), facts.deviceModel, 'arm64');
+    const clock = new ManualClock();
+    const sent: any[] = [];
+    let cpu = 10;
+    const r = new NodeStatusReporter({
+      nodeName: 'pi-1', source: new SyntheticStatusSource(facts, () => ({ ...healthy, cpuPercent: cpu })), runtime: new FakeRuntime(), profile, facts, clock,
+      heartbeatMs: 10_000, maxPods: 110, logger: silentLogger(), nodeIP: () => '192.168.1.20', publish: (m) => sent.push(m), fullEvery,
+    });
+    const settle = () => new Promise<void>((res) => setTimeout(res, 5));
+    clock.onFire = settle;
+    return { r, clock, sent, settle, setCpu: (v: number) => { cpu = v; } };
+  }
+
+  it('sends full reports every beat, without sig, until a master lists the heartbeat feature', async () => {
+    const { r, clock, sent, settle } = await reporter();
+    await r.start();
+    r.masterSynced(undefined); // an older master
+    await settle();
+    await clock.advance(30_000);
+    expect(sent.length).toBeGreaterThanOrEqual(4);
+    expect(sent.every((m) => m.type === 'status' && m.sig === undefined)).toBe(true);
+    expect(() => sent.forEach((m) => decode('status', encode(m)))).not.toThrow();
+    r.stop();
+  });
+
+  it('with the heartbeat feature: a full report (with sig) at once, then compact heartbeats with usage, a full one every fullEvery beats and on any change', async () => {
+    const { r, clock, sent, settle, setCpu } = await reporter(3);
+    await r.start();
+    sent.length = 0;
+    r.masterSynced(['heartbeat']);
+    await settle();
+    expect(sent.map((m) => m.type)).toEqual(['status']);
+    const sig = sent[0].sig;
+    expect(sig).toMatch(/^[a-z0-9]+-[a-z0-9]+$/);
+    setCpu(55);
+    await clock.advance(30_000);
+    expect(sent.map((m) => m.type)).toEqual(['status', 'heartbeat', 'heartbeat', 'status']);
+    expect(sent[1]).toEqual({ v: 1, type: 'heartbeat', sig, usage: expect.objectContaining({ cpuPercent: 55 }) });
+    expect(sent[3].sig).toBe(sig);
+    for (const m of sent) expect(() => decode('status', encode(m))).not.toThrow();
+    // A meaningful change (the runtime fails) is a full report at once, with a new sig.
+    r.setRuntimeProblem('docker is gone');
+    await settle();
+    const last = sent.at(-1);
+    expect(last).toMatchObject({ type: 'status' });
+    expect(last.sig).not.toBe(sig);
+    // A reconnect's report is the base protocol (no sig), safe for any master.
+    expect(r.current()?.sig).toBeUndefined();
+    r.stop();
   });
 });

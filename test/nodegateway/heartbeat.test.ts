@@ -107,6 +107,72 @@ describe('status heartbeats', () => {
   });
 });
 
+describe('compact heartbeats', () => {
+  const hb = (sig: string, cpuPercent: number, extra: Record<string, unknown> = {}) => ({ v: 1, type: 'heartbeat', sig, usage: { cpuPercent, cpu: `${cpuPercent * 40}m`, timestamp: at(9) }, ...extra });
+
+  it('the sync lists the heartbeat feature', async () => {
+    const n = await node('chb-0');
+    await n.hello();
+    const sync = await until('sync', () => n.desired('sync')[0]);
+    expect(sync.features).toEqual(['heartbeat']);
+  });
+
+  it('keep presence, and write usage past the deadband onto the full report they refer to', async () => {
+    const n = await node('chb-1');
+    const w = writesOf('chb-1');
+    await n.send('status', { ...statusReport({}, 'True', { since, at: at(1), usage: { cpuPercent: 10 } }), sig: 's1' });
+    await until('registered', async () => ready(await getNode('chb-1'))?.status === 'True');
+    // Within the deadband: presence only. Past it: usage and heartbeat times written.
+    for (let i = 0; i < 6; i++) {
+      await n.send('status', hb('s1', 11));
+      await sleep(250);
+    }
+    expect(ready(await getNode('chb-1')).status).toBe('True'); // 1.5 s > the 1 s presence grace
+    await n.send('status', hb('s1', 60));
+    const x = await until('usage written', async () => { const y = await getNode('chb-1'); return y.status.usage?.cpuPercent === 60 ? y : undefined; });
+    expect(x.status.usage).toEqual({ cpuPercent: 60, cpu: '2400m', timestamp: at(9) });
+    expect(ready(x)).toMatchObject({ status: 'True', lastTransitionTime: since });
+    expect(ready(x).lastHeartbeatTime).not.toBe(at(1));
+    expect(x.status.capacity).toEqual({ cpu: '4', memory: '4Gi', pods: '20' }); // the rest of the status kept
+    await until('watch caught up', () => w.times.length >= 2);
+    w.stop();
+    // The registration, the moved usage, and at most one refresh (1.5 s here) — not one per beat.
+    expect(w.times.filter((t) => t !== undefined).length).toBeLessThanOrEqual(3);
+  });
+
+  it('a heartbeat for a status the gateway has not seen gets the node a sync (which it answers with a full report), at most every 10 s', async () => {
+    const n = await node('chb-2');
+    await n.send('status', hb('never-sent', 10));
+    await n.send('status', hb('never-sent', 10));
+    await until('a sync', () => n.desired('sync').length > 0);
+    await sleep(200);
+    expect(n.desired('sync')).toHaveLength(1);
+    expect((await env.h.call('GET', '/api/v1/nodes/chb-2')).status).toBe(404); // nothing written from a heartbeat alone
+  });
+
+  it('after presence was lost, heartbeats get the node a sync instead of silently keeping it Unknown', async () => {
+    const n = await node('chb-3');
+    await n.send('status', { ...statusReport({}, 'True', { since, at: at(1) }), sig: 's3' });
+    await until('registered', async () => ready(await getNode('chb-3'))?.status === 'True');
+    await until('Unknown by the grace', async () => ready(await getNode('chb-3'))?.status === 'Unknown', 5000);
+    await n.send('status', hb('s3', 10));
+    await until('a sync', () => n.desired('sync').length > 0);
+    await n.send('status', { ...statusReport({}, 'True', { since, at: at(2) }), sig: 's3' });
+    await until('Ready again', async () => ready(await getNode('chb-3'))?.status === 'True');
+  });
+
+  it('a heartbeat whose usage the API refuses costs a log line and changes nothing', async () => {
+    const n = await node('chb-4');
+    await n.send('status', { ...statusReport({}, 'True', { since, at: at(1), usage: { cpuPercent: 10 } }), sig: 's4' });
+    await until('registered', async () => ready(await getNode('chb-4'))?.status === 'True');
+    await n.send('status', { v: 1, type: 'heartbeat', sig: 's4', usage: { cpuPercent: 90, cpu: 'lots of it' } });
+    await until('refused with a log line', () => env.logs.find((l) => l.node === 'chb-4' && l.msg === 'node report not applied'));
+    expect((await getNode('chb-4')).status.usage.cpuPercent).toBe(10);
+    await n.send('status', { v: 1, type: 'heartbeat', sig: 's4', extra: 1 });
+    await until('malformed one logged', () => env.logs.find((l) => l.node === 'chb-4' && l.msg === 'dropped malformed message from node'));
+  });
+});
+
 describe('signature and deadband', () => {
   const r = (o: Parameters<typeof statusReport>[2], labels = {}): any => statusReport(labels, 'True', o);
   it('the signature ignores heartbeat times and usage, and sees everything else', () => {

@@ -70,6 +70,25 @@ describe('codec', () => {
     expect(() => decode('hello', payload)).toThrow(re);
   });
 
+  it('accepts a compact heartbeat and a status report carrying the digest heartbeats refer to', () => {
+    expect(decode('status', encode({ v: 1, type: 'heartbeat', sig: 'abc123-x9', usage: { cpu: '850m', cpuPercent: 21.2, timestamp: '2026-01-01T00:00:00Z' } }))).toMatchObject({ type: 'heartbeat' });
+    expect(decode('status', encode({ v: 1, type: 'heartbeat', sig: 'abc123-x9' }))).toMatchObject({ type: 'heartbeat' });
+    expect(decode('status', encode({ v: 1, type: 'status', labels: {}, status: {}, sig: 'abc123-x9' }))).toMatchObject({ type: 'status' });
+  });
+
+  it.each([
+    ['extra field', { v: 1, type: 'heartbeat', sig: 'a', usage: {}, labels: {} }, /invalid status message at \/labels/],
+    ['no sig', { v: 1, type: 'heartbeat' }, /invalid status message at \/sig/],
+    ['a sig that is not a short token', { v: 1, type: 'heartbeat', sig: 'a b/../"' }, /invalid status message at \/sig/],
+    ['a sig too long', { v: 1, type: 'heartbeat', sig: 'a'.repeat(65) }, /invalid status message at \/sig/],
+    ['usage out of range', { v: 1, type: 'heartbeat', sig: 'a', usage: { cpuPercent: 1e9 } }, /invalid status message at \/usage\/cpuPercent/],
+    ['usage with an unknown reading', { v: 1, type: 'heartbeat', sig: 'a', usage: { evil: 1 } }, /invalid status message at \/usage/],
+    ['an unknown type', { v: 1, type: 'beat', sig: 'a' }, /invalid status message/],
+  ])('rejects a heartbeat with %s', (_what, msg, re) => {
+    expect(() => decode('status', encode(msg))).toThrow(ProtocolError);
+    expect(() => decode('status', encode(msg))).toThrow(re);
+  });
+
   it('refuses oversized payloads before parsing', () => {
     expect(() => decode('status', Buffer.alloc(maxPayloadBytes + 1, 32))).toThrow(/exceeds/);
   });

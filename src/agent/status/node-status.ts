@@ -111,3 +111,15 @@ export function meaningfulSignature(r: NodeStatusReport): string {
   const conds = conditions?.map(({ lastHeartbeatTime: _h, ...c }) => c);
   return JSON.stringify({ labels: r.labels, status: rest, conds });
 }
+
+/** A short digest of meaningfulSignature (FNV-1a, 2 × 32 bits): what heartbeats refer to. */
+export function statusDigest(signature: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ signature.length;
+  for (let i = 0; i < signature.length; i++) {
+    const c = signature.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(36) + '-' + (b >>> 0).toString(36);
+}

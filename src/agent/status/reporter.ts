@@ -1,12 +1,12 @@
 // The heartbeat loop: every heartbeatMs a fresh reading and a status report; at once when
 // something meaningful (a condition, capacity, an address, the runtime) changes.
 import type { Logger } from '../../log/logger.js';
-import type { NodeStatusReport } from '../../protocol/messages.js';
+import type { NodeHeartbeat, NodeStatusReport } from '../../protocol/messages.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { HardwareProfile } from '../hardware.js';
 import { RuntimeUnavailableError, type ContainerRuntime } from '../runtime/runtime.js';
 import type { RuntimeHealth } from './conditions.js';
-import { buildNodeStatus, meaningfulSignature } from './node-status.js';
+import { buildNodeStatus, meaningfulSignature, statusDigest } from './node-status.js';
 import type { HostFacts, NodeStatusSource } from './source.js';
 
 export interface ReporterDeps {
@@ -21,7 +21,9 @@ export interface ReporterDeps {
   logger: Logger;
   nodeIP: () => string | undefined;
   /** Deliver a report (the agent drops it while the link is down). */
-  publish: (r: NodeStatusReport) => void;
+  publish: (r: NodeStatusReport | NodeHeartbeat) => void;
+  /** With a master that takes compact heartbeats: a full report at least every this many beats (default 6). */
+  fullEvery?: number;
 }
 
 export function describeRuntimeError(err: unknown): string {
@@ -37,6 +39,10 @@ export class NodeStatusReporter {
   private inFlight: Promise<void> | undefined;
   /** Set by the pod manager when a runtime call fails, cleared when one succeeds. */
   private runtimeProblem: string | undefined;
+  /** The master's last sync listed the "heartbeat" feature. */
+  private heartbeats = false;
+  private beatsSinceFull = 0;
+  private fullWanted = false;
 
   constructor(private readonly d: ReporterDeps) {}
 
@@ -50,9 +56,20 @@ export class NodeStatusReporter {
     this.timer?.cancel();
   }
 
-  /** The latest report (sent again after a reconnect). */
+  /** The latest report (sent again after a reconnect), in the base protocol any master accepts. */
   current(): NodeStatusReport | undefined {
     return this.last;
+  }
+
+  /**
+   * The master sent a sync: answer with a full report now, and send compact heartbeats from
+   * here on if it lists the "heartbeat" feature (a master that does not, e.g. an older one,
+   * gets full reports every beat, as before).
+   */
+  masterSynced(features: readonly string[] | undefined): void {
+    this.heartbeats = features?.includes('heartbeat') ?? false;
+    this.fullWanted = true;
+    void this.refresh().then(() => { if (this.fullWanted) void this.refresh(); });
   }
 
   /** The pod manager saw the runtime fail or recover: report at once if that changes Ready. */
@@ -97,7 +114,20 @@ export class NodeStatusReporter {
       this.last = report;
       this.lastSignature = sig;
       if (changed && !heartbeat) this.d.logger.info({ ready: report.status.conditions?.[0]?.status }, 'node status changed');
-      if (heartbeat || changed) this.d.publish(report);
+      const full = changed || this.fullWanted || !this.heartbeats || this.beatsSinceFull + 1 >= (this.d.fullEvery ?? 6);
+      if (!(heartbeat || changed || this.fullWanted)) return;
+      this.fullWanted = false;
+      if (!this.heartbeats) {
+        this.d.publish(report);
+      } else if (full) {
+        this.beatsSinceFull = 0;
+        this.d.publish({ ...report, sig: statusDigest(sig) });
+      } else {
+        this.beatsSinceFull++;
+        const hb: NodeHeartbeat = { v: 1, type: 'heartbeat', sig: statusDigest(sig) };
+        if (report.status.usage) hb.usage = report.status.usage;
+        this.d.publish(hb);
+      }
     } catch (err) {
       this.d.logger.warn({ err }, 'node status reading failed');
     }
