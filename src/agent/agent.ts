@@ -224,6 +224,7 @@ export class Agent {
       s.pods = new Map(m.pods.filter((b) => b.pod.metadata.uid).map((b): [string, PodBundle] => [b.pod.metadata.uid!, b]));
       s.appliedRevision = m.revision;
       pods.setDesired(m.pods, true);
+      this.reporter?.masterSynced(m.features);
       this.log.info({ pods: m.pods.length, revision: m.revision }, 'desired state synced');
     } else if (m.type === 'upsert') {
       const uid = m.bundle.pod.metadata.uid;
