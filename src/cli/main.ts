@@ -10,6 +10,8 @@ import { addAgentFlags, agentDescription, runAgent, type AgentFlags } from './co
 import { clientVersion, runVersion } from './commands/version.js';
 import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
 import { runLogs } from './commands/logs.js';
+import { runRolloutHistory, runRolloutPause, runRolloutRestart, runRolloutStatus, runRolloutUndo } from './commands/rollout.js';
+import { runScale } from './commands/scale.js';
 import { runCordon, runDrain, runUncordon } from './commands/node.js';
 import type { GlobalOptions } from './context.js';
 import { printError } from './errors.js';
@@ -89,6 +91,34 @@ function build(setCode: (code: number) => void): Command {
     .option('--limit-bytes <bytes>', 'stop after this many bytes')
     .option('-p, --previous', 'the previous (crashed) instance of the container')
     .action(act((cmd, pod) => runLogs(pod as string, globals(cmd), cmd.opts())));
+
+  program.command('scale').description('set the number of replicas of a Deployment or ReplicaSet')
+    .argument('<kind>', 'deployment or replicaset, or KIND/NAME')
+    .argument('[names...]', 'names of objects')
+    .option('--replicas <count>', 'the new number of replicas (required)')
+    .option('--current-replicas <count>', 'only scale if the current number of replicas is this')
+    .action(act((cmd, kind, names) => runScale([kind as string, ...(names as string[])], globals(cmd), cmd.opts())));
+
+  const rollout = program.command('rollout').description('follow and manage the rollout of a Deployment or DaemonSet');
+  const rolloutTarget = (c: Command): Command => c.argument('<kind>', 'deployment/NAME (or KIND NAME)').argument('[name]', 'name');
+  const args = (kind: unknown, name: unknown): string[] => [kind as string, ...(name === undefined ? [] : [name as string])];
+  rolloutTarget(rollout.command('status').description('wait until the rollout is done, printing its progress'))
+    .option('--timeout <duration>', 'give up after this long, e.g. 5m (default: wait forever)')
+    .option('-w, --watch', 'keep watching until the rollout ends (default)', true)
+    .option('--no-watch', 'print the current status once and exit')
+    .action(act((cmd, kind, name) => runRolloutStatus(args(kind, name), globals(cmd), cmd.opts())));
+  rolloutTarget(rollout.command('history').description('list the revisions of a Deployment'))
+    .option('--revision <n>', 'show the pod template of this revision')
+    .action(act((cmd, kind, name) => runRolloutHistory(args(kind, name), globals(cmd), cmd.opts())));
+  rolloutTarget(rollout.command('undo').description('roll back to the previous revision (or --to-revision)'))
+    .option('--to-revision <n>', 'the revision to roll back to (default: the previous one)')
+    .action(act((cmd, kind, name) => runRolloutUndo(args(kind, name), globals(cmd), cmd.opts())));
+  rolloutTarget(rollout.command('restart').description('restart every pod, within the rollout strategy'))
+    .action(act((cmd, kind, name) => runRolloutRestart(args(kind, name), globals(cmd))));
+  rolloutTarget(rollout.command('pause').description('stop rolling out template changes (scaling still works)'))
+    .action(act((cmd, kind, name) => runRolloutPause(args(kind, name), globals(cmd), true)));
+  rolloutTarget(rollout.command('resume').description('resume a paused rollout'))
+    .action(act((cmd, kind, name) => runRolloutPause(args(kind, name), globals(cmd), false)));
 
   const token = program.command('token').description('manage API credentials for nodes and users (admin)');
   token.command('create').description('make a token and print it (only the token, on stdout)')
