@@ -116,6 +116,11 @@ export type EndpointsAction =
   | { type: 'create'; endpoints: KObject }
   | { type: 'update'; endpoints: KObject };
 
+/** The Service's labels are copied (as Kubernetes does), so `-l` finds both; none, no field. */
+function withLabels(labels: Record<string, string>): { labels?: Record<string, string> } {
+  return Object.keys(labels).length > 0 ? { labels } : {};
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -135,14 +140,15 @@ export function decideEndpoints(service: KObject, pods: readonly KObject[], node
     const unchanged = sameJson(existing.subsets ?? [], subsets) && sameJson(existing.metadata.labels ?? {}, labels) &&
       existing.metadata.annotations?.[addressTypeAnnotation] === addressTypeHostPort;
     if (unchanged) return { type: 'none' };
+    const { labels: _l, ...meta } = existing.metadata;
     const annotations = { ...existing.metadata.annotations, [addressTypeAnnotation]: addressTypeHostPort };
-    return { type: 'update', endpoints: { ...existing, metadata: { ...existing.metadata, labels, annotations }, subsets } };
+    return { type: 'update', endpoints: { ...existing, metadata: { ...meta, ...withLabels(labels), annotations }, subsets } };
   }
   return {
     type: 'create',
     endpoints: {
       apiVersion: 'v1', kind: 'Endpoints',
-      metadata: { name: service.metadata.name ?? '', namespace: ns ?? '', labels, annotations: { [addressTypeAnnotation]: addressTypeHostPort } },
+      metadata: { name: service.metadata.name ?? '', namespace: ns ?? '', ...withLabels(labels), annotations: { [addressTypeAnnotation]: addressTypeHostPort } },
       subsets,
     },
   };
