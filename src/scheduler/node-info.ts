@@ -44,12 +44,13 @@ export function holdsResources(pod: Pod): boolean {
 
 interface MutableNodeInfo extends NodeInfo {
   pods: Map<string, PodInfo>;
+  owners: Map<string, number>;
 }
 
 export function newNodeInfo(node: Node, pods: Iterable<PodInfo> = []): NodeInfo {
   const ni: MutableNodeInfo = {
     node, name: node.metadata.name ?? '', allocatable: resourcesFromList(node.status?.allocatable),
-    pods: new Map(), requested: emptyResources(), nonZeroRequested: { cpu: 0, memory: 0 },
+    pods: new Map(), requested: emptyResources(), nonZeroRequested: { cpu: 0, memory: 0 }, owners: new Map(),
   };
   for (const p of pods) addPod(ni, p);
   return ni;
@@ -62,6 +63,7 @@ export function addPod(ni: NodeInfo, p: PodInfo): void {
   m.pods.set(p.key, p);
   m.requested = addResources(m.requested, p.requests);
   m.nonZeroRequested = { cpu: m.nonZeroRequested.cpu + p.nonZero.cpu, memory: m.nonZeroRequested.memory + p.nonZero.memory };
+  if (p.ownerUid !== undefined) m.owners.set(p.ownerUid, (m.owners.get(p.ownerUid) ?? 0) + 1);
 }
 
 export function removePod(ni: NodeInfo, key: string): boolean {
@@ -71,6 +73,11 @@ export function removePod(ni: NodeInfo, key: string): boolean {
   m.pods.delete(key);
   m.requested = addResources(m.requested, p.requests, -1);
   m.nonZeroRequested = { cpu: m.nonZeroRequested.cpu - p.nonZero.cpu, memory: m.nonZeroRequested.memory - p.nonZero.memory };
+  if (p.ownerUid !== undefined) {
+    const n = (m.owners.get(p.ownerUid) ?? 0) - 1;
+    if (n > 0) m.owners.set(p.ownerUid, n);
+    else m.owners.delete(p.ownerUid);
+  }
   return true;
 }
 

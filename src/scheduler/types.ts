@@ -33,6 +33,8 @@ export interface NodeInfo {
   pods: ReadonlyMap<string, PodInfo>;
   requested: Resources;
   nonZeroRequested: { cpu: number; memory: number };
+  /** Owner (controller) uid → how many of its pods are on the node. */
+  owners: ReadonlyMap<string, number>;
 }
 
 export type FilterResult = { ok: true } | { ok: false; reasons: string[]; /** Removing pods cannot fix it (no preemption). */ unresolvable?: boolean };

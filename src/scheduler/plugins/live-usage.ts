@@ -10,10 +10,17 @@ export const unknownUsageScore = 50;
 const warmCelsius = 70;
 const hotCelsius = 80;
 
+// Parsed once per Node object (cached objects are never mutated): the score runs per node per pod.
+const readAt = new WeakMap<object, number>();
+
 function fresh(ni: NodeInfo, ctx: SchedulingContext): boolean {
-  const ts = ni.node.status?.usage?.timestamp;
-  if (ts === undefined) return true; // readings without a time are taken as current
-  const t = Date.parse(ts);
+  const u = ni.node.status?.usage;
+  if (u?.timestamp === undefined) return true; // readings without a time are taken as current
+  let t = readAt.get(u);
+  if (t === undefined) {
+    t = Date.parse(u.timestamp);
+    readAt.set(u, t);
+  }
   return Number.isFinite(t) && ctx.now - t <= ctx.config.usageMaxAgeMs;
 }
 

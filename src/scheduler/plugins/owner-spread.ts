@@ -6,9 +6,8 @@ export const ownerSpread: ScorePlugin = {
   name: 'SelectorSpread',
   score: (pod, ni) => {
     if (pod.ownerUid === undefined) return 0;
-    let n = 0;
-    for (const p of ni.pods.values()) if (p.ownerUid === pod.ownerUid && p.key !== pod.key) n++;
-    return n;
+    const self = ni.pods.get(pod.key)?.ownerUid === pod.ownerUid ? 1 : 0;
+    return (ni.owners.get(pod.ownerUid) ?? 0) - self;
   },
   // Raw scores are replica counts: the node with the most gets 0, a node with none 100.
   normalize: (scores) => {

@@ -3,9 +3,12 @@
 // (prefer nodes where cpu and memory would be used in similar proportions).
 import type { NodeInfo, PodInfo, ScorePlugin } from '../types.js';
 
+function frac(used: number, alloc: number): number {
+  return alloc <= 0 ? 1 : Math.min(1, used / alloc);
+}
+
 /** Fractions of allocatable cpu and memory in use once the pod is placed (non-zero requests). */
 function fractions(pod: PodInfo, ni: NodeInfo): [number, number] {
-  const frac = (used: number, alloc: number): number => (alloc <= 0 ? 1 : Math.min(1, used / alloc));
   return [
     frac(ni.nonZeroRequested.cpu + pod.nonZero.cpu, ni.allocatable.cpu),
     frac(ni.nonZeroRequested.memory + pod.nonZero.memory, ni.allocatable.memory),
