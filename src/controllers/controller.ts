@@ -81,6 +81,11 @@ export function isNotFound(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 404;
 }
 
+/** 403 on a controller's write: typically creating in a namespace that has started terminating. */
+export function isForbidden(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 403;
+}
+
 export function isAlreadyExists(err: unknown): boolean {
   return isConflict(err) && (err as { reason?: unknown }).reason === 'AlreadyExists';
 }

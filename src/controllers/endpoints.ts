@@ -5,7 +5,7 @@ import { resourceByKind, type ResourceType } from '../api/registry.js';
 import type { KObject } from '../api/types.js';
 import type { Informer, InformerEvent } from '../client/informer.js';
 import type { Controller, ControllerContext } from './controller.js';
-import { isNotFound, ReconcileLoop, splitKey } from './controller.js';
+import { isForbidden, isNotFound, ReconcileLoop, splitKey } from './controller.js';
 import { addressTypeAnnotation, decideEndpoints, selects, serviceSelector } from './endpoints-compute.js';
 import type { ControllerFactory } from './manager.js';
 
@@ -88,8 +88,13 @@ export class EndpointsController implements Controller {
     const nodes = new Map(this.nodes.list().map((n) => [n.metadata.name ?? '', n]));
     const action = decideEndpoints(svc, this.pods.list(), nodes, existing);
     if (action.type === 'create') {
-      // AlreadyExists (the cache is behind) fails the pass: the retry finds it and updates it.
-      await this.ctx.api.create(endpointsType, namespace, action.endpoints);
+      try {
+        await this.ctx.api.create(endpointsType, namespace, action.endpoints);
+      } catch (err) {
+        // A terminating namespace takes nothing new (its Services go too). AlreadyExists (the
+        // cache is behind) fails the pass: the retry finds the object and updates it.
+        if (!isForbidden(err)) throw err;
+      }
     } else if (action.type === 'update') {
       // The cached resourceVersion is a precondition: a conflict is retried with a fresher cache.
       await this.ctx.api.update(endpointsType, namespace, action.endpoints);

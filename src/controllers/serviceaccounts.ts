@@ -4,7 +4,7 @@ import { resourceByKind, type ResourceType } from '../api/registry.js';
 import type { KObject } from '../api/types.js';
 import type { Informer } from '../client/informer.js';
 import type { Controller, ControllerContext } from './controller.js';
-import { isAlreadyExists, isNotFound, ReconcileLoop } from './controller.js';
+import { isAlreadyExists, isForbidden, isNotFound, ReconcileLoop } from './controller.js';
 import type { ControllerFactory } from './manager.js';
 
 const namespacesType = resourceByKind('v1', 'Namespace') as ResourceType;
@@ -65,11 +65,6 @@ export class ServiceAccountsController implements Controller {
       }
     }
   }
-}
-
-/** 403 on create: the namespace started terminating after the cache saw it. */
-function isForbidden(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 403;
 }
 
 export const serviceAccountsController: ControllerFactory = {

@@ -9,7 +9,7 @@ import {
 import type { KObject, ObjectMeta } from '../api/types.js';
 import type { Informer } from '../client/informer.js';
 import type { Controller, ControllerContext } from './controller.js';
-import { isConflict, isNotFound, ReconcileLoop, splitKey } from './controller.js';
+import { isConflict, isForbidden, isNotFound, ReconcileLoop, splitKey } from './controller.js';
 import type { ControllerFactory } from './manager.js';
 
 const serviceAccountsType = resourceByKind('v1', 'ServiceAccount') as ResourceType;
@@ -110,13 +110,24 @@ export class TokensController implements Controller {
     for (const s of plan.deleteSecrets) await this.deleteSecret(namespace, s);
     const valid = [...plan.valid];
     if (plan.create) {
-      const created = await this.ctx.api.create(secretsType, namespace, tokenSecretFor(sa, newServiceAccountToken()));
+      const created = await this.createSecret(sa);
+      // The namespace is terminating (its objects are being deleted, this account too): nothing to do.
+      if (!created) return;
       valid.push(created.metadata.name ?? '');
       this.ctx.events.record(sa, 'Normal', 'TokenCreated', `Created token secret ${created.metadata.name ?? ''}`);
     }
     const names = new Set(list.items.map((s) => s.metadata.name ?? ''));
     const refs = desiredSecretRefs(sa, valid, names);
     if (refs) await this.updateRefs(sa, refs);
+  }
+
+  private async createSecret(sa: KObject): Promise<KObject | undefined> {
+    try {
+      return await this.ctx.api.create(secretsType, sa.metadata.namespace, tokenSecretFor(sa, newServiceAccountToken()));
+    } catch (err) {
+      if (isForbidden(err)) return undefined;
+      throw err;
+    }
   }
 
   private async updateRefs(sa: KObject, secrets: SecretRef[]): Promise<void> {

@@ -6,7 +6,7 @@ import { until } from '../helpers/poll.js';
 import { startWithControllers, type ClusterHarness } from '../controllers/manager-harness.js';
 
 let h: ClusterHarness;
-beforeAll(async () => { h = await startWithControllers(['serviceaccount', 'serviceaccount-token', 'garbage-collector']); });
+beforeAll(async () => { h = await startWithControllers(['serviceaccount', 'serviceaccount-token', 'garbage-collector', 'namespace']); });
 afterAll(async () => { await h?.stop(); });
 
 /** Waits for the account's token Secret and returns the token and the Secret's name. */
@@ -75,6 +75,14 @@ describe('service accounts and tokens', () => {
     expect((await h.call('POST', '/api/v1/namespaces/team/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } })).status).toBe(201);
     await tokenOf('team', 'robot');
     expect((await h.call('GET', '/api/v1/namespaces/team/pods', undefined, { token })).status).toBe(401);
+  });
+
+  it('a deleted namespace goes with its accounts and tokens (nothing is made again while it terminates)', async () => {
+    expect((await h.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'short-lived' } })).status).toBe(201);
+    const { token } = await tokenOf('short-lived', 'default');
+    expect((await h.call('DELETE', '/api/v1/namespaces/short-lived')).status).toBe(202);
+    await until('namespace gone', async () => ((await h.getBody('/api/v1/namespaces/short-lived')) === undefined ? true : undefined));
+    expect((await h.call('GET', '/api/v1/namespaces/short-lived/pods', undefined, { token })).status).toBe(401);
   });
 
   it('a tampered token is refused', async () => {
