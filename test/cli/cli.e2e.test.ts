@@ -33,6 +33,8 @@ metadata:
   namespace: e2e
   labels: {app: web}
 spec:
+  # Paused: the Deployment controller makes no ReplicaSet or pods, so the tables below stay exact.
+  paused: true
   replicas: 2
   selector: {matchLabels: {app: web}}
   template:
