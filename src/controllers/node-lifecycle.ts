@@ -13,7 +13,7 @@ import type { ControllerConfig } from './config.js';
 import { isNotFound, ReconcileLoop, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
 import { evictionDecision, isActivePod, notReadyConditions } from './eviction.js';
 import type { ControllerFactory } from './manager.js';
-import { nodeReady, nodeTaints, reconcileTaints, unreachableTaintKey, wantedTaints } from './taints.js';
+import { nodeReady, nodeTaints, reconcileTaints, taintChangeEvents, unreachableTaintKey, wantedTaints } from './taints.js';
 
 const nodesType = resourceByKind('v1', 'Node') as ResourceType;
 const podsType = resourceByKind('v1', 'Pod') as ResourceType;
@@ -122,12 +122,7 @@ export class NodeLifecycleController implements Controller {
     if (next.length === 0) delete spec.taints;
     // The cached resourceVersion is a precondition: a node changed meanwhile comes back through the informer.
     await this.ctx.api.update(nodesType, undefined, { ...node, spec });
-    const readyTaints = (ts: readonly Taint[]): string => ts.filter((t) => t.key !== 'node.kubernetes.io/unschedulable').map((t) => t.key).sort().join();
-    if (readyTaints(current) !== readyTaints(next)) {
-      const reason = ready === 'True' ? 'NodeReady' : 'NodeNotReady';
-      const why = ready === 'Unknown' ? 'Unknown (the node stopped reporting)' : ready ?? 'not reported';
-      this.ctx.events.record(node, 'Normal', reason, `Node ${node.metadata.name ?? ''} status is now: ${ready === 'True' ? 'Ready' : why}`);
-    }
+    for (const e of taintChangeEvents(node.metadata.name ?? '', current, next, ready)) this.ctx.events.record(node, 'Normal', e.reason, e.message);
     return next;
   }
 

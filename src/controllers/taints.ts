@@ -60,3 +60,20 @@ export function tolerates(t: Toleration, taint: Taint): boolean {
   if (op === 'Exists') return t.key === undefined || t.key === '' || t.key === taint.key;
   return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
 }
+
+const readyWords: Record<string, string> = { True: 'Ready', False: 'NotReady', Unknown: 'Unknown (the node stopped reporting)' };
+
+/** The Events a change of managed taints is worth (for `bramble describe node`), as Kubernetes words them. */
+export function taintChangeEvents(node: string, before: readonly Taint[], after: readonly Taint[], ready: ReadyStatus): { reason: string; message: string }[] {
+  const has = (ts: readonly Taint[], key: string): boolean => ts.some((t) => t.key === key);
+  const out: { reason: string; message: string }[] = [];
+  const readiness = (ts: readonly Taint[]): string => [unreachableTaintKey, notReadyTaintKey].filter((k) => has(ts, k)).join();
+  if (readiness(before) !== readiness(after)) {
+    out.push({ reason: ready === 'True' ? 'NodeReady' : 'NodeNotReady', message: `Node ${node} status is now: ${readyWords[ready ?? ''] ?? 'not reported'}` });
+  }
+  if (has(before, unschedulableTaintKey) !== has(after, unschedulableTaintKey)) {
+    const cordoned = has(after, unschedulableTaintKey);
+    out.push({ reason: cordoned ? 'NodeNotSchedulable' : 'NodeSchedulable', message: `Node ${node} status is now: ${cordoned ? 'NodeNotSchedulable' : 'NodeSchedulable'}` });
+  }
+  return out;
+}

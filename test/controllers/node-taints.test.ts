@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Taint } from '../../src/api/kinds/node.js';
-import { notReadyTaintKey, reconcileTaints, tolerates, unreachableTaintKey, unschedulableTaintKey, wantedTaints, type ReadyStatus } from '../../src/controllers/taints.js';
+import { notReadyTaintKey, reconcileTaints, taintChangeEvents, tolerates, unreachableTaintKey, unschedulableTaintKey, wantedTaints, type ReadyStatus } from '../../src/controllers/taints.js';
 
 const now = '2024-05-01T10:00:00Z';
 const earlier = '2024-05-01T09:00:00Z';
@@ -41,4 +41,18 @@ describe('tolerates', () => {
     { tol: { key: unreachableTaintKey, value: 'x' }, want: false },
   ];
   for (const t of table) it(JSON.stringify(t.tol), () => expect(tolerates(t.tol, taint)).toBe(t.want));
+});
+
+describe('taintChangeEvents', () => {
+  const reasons = (before: Taint[], after: Taint[], ready: ReadyStatus): string[] => taintChangeEvents('pi-1', before, after, ready).map((e) => `${e.reason}: ${e.message}`);
+  it('says when readiness changes, not when only timeAdded or user taints do', () => {
+    expect(reasons([], unreachable, 'Unknown')).toEqual(['NodeNotReady: Node pi-1 status is now: Unknown (the node stopped reporting)']);
+    expect(reasons(unreachable, [], 'True')).toEqual(['NodeReady: Node pi-1 status is now: Ready']);
+    expect(reasons(unreachable, notReady, 'False')).toEqual(['NodeNotReady: Node pi-1 status is now: NotReady']);
+    expect(reasons(unreachable, [...unreachable, user], 'Unknown')).toEqual([]);
+  });
+  it('says when a node is cordoned or uncordoned', () => {
+    expect(reasons([], [cordon], 'True')).toEqual(['NodeNotSchedulable: Node pi-1 status is now: NodeNotSchedulable']);
+    expect(reasons([cordon], [], 'True')).toEqual(['NodeSchedulable: Node pi-1 status is now: NodeSchedulable']);
+  });
 });
