@@ -8,7 +8,7 @@ import { resourceByKind, type ResourceType } from '../api/registry.js';
 import type { KObject } from '../api/types.js';
 import type { Informer } from '../client/informer.js';
 import { objectKey } from '../client/informer.js';
-import { cloudNodeDecision } from './cloud/provider.js';
+import { CloudNodeRemoval } from './cloud/node-removal.js';
 import type { ControllerConfig } from './config.js';
 import { isNotFound, ReconcileLoop, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
 import { evictionDecision, isActivePod, notReadyConditions } from './eviction.js';
@@ -17,9 +17,6 @@ import { nodeReady, nodeTaints, reconcileTaints, taintChangeEvents, unreachableT
 
 const nodesType = resourceByKind('v1', 'Node') as ResourceType;
 const podsType = resourceByKind('v1', 'Pod') as ResourceType;
-
-/** How often a not-Ready node is asked about again while a cloud provider may remove it. */
-const cloudRecheckMs = 10_000;
 
 function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -48,13 +45,13 @@ export class NodeLifecycleController implements Controller {
   private readonly pods: Informer;
   /** node name → keys of the pods bound to it (so a reconcile does not scan every pod). */
   private readonly podsByNode = new Map<string, Set<string>>();
-  /** node name → when the cloud provider first said its device was gone. */
-  private readonly missingSince = new Map<string, number>();
+  private readonly cloud: CloudNodeRemoval;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly ctx: ControllerContext, private readonly config: ControllerConfig) {
     this.nodes = ctx.informers.for(nodesType);
     this.pods = ctx.informers.for(podsType);
+    this.cloud = new CloudNodeRemoval(ctx, config);
     this.loop = new ReconcileLoop({ name: this.name, logger: ctx.logger, reconcile: (key) => this.reconcile(key) });
   }
 
@@ -99,9 +96,9 @@ export class NodeLifecycleController implements Controller {
   async reconcile(key: string): Promise<ReconcileResult> {
     const { name } = splitKey(key);
     const node = this.nodes.get(undefined, name);
-    if (!node) { this.missingSince.delete(name); this.podsByNode.delete(name); return {}; }
+    if (!node) { this.cloud.forget(name); this.podsByNode.delete(name); return {}; }
     const now = this.ctx.now();
-    const cloud = await this.checkCloud(node, now);
+    const cloud = await this.cloud.check(node, this.podsOn(name), now);
     if (cloud === 'deleted') return {};
     const taints = await this.syncTaints(node, now);
     const pods = this.podsOn(name).filter(isActivePod);
@@ -167,30 +164,6 @@ export class NodeLifecycleController implements Controller {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-  }
-
-  /** Deletes a node whose device left the fleet; returns 'deleted' or when to ask again. */
-  private async checkCloud(node: KObject, now: number): Promise<'deleted' | number | undefined> {
-    const provider = this.config.cloudProvider;
-    const name = node.metadata.name ?? '';
-    const ready = nodeReady(node);
-    if (!provider || ready === 'True') { this.missingSince.delete(name); return undefined; }
-    const exists = await provider.instanceExists(node);
-    const d = cloudNodeDecision(ready, exists, this.missingSince.get(name), now, this.config.cloudNodeGraceSeconds * 1000);
-    if (d.action === 'keep') { this.missingSince.delete(name); return cloudRecheckMs; }
-    this.missingSince.set(name, d.missingSinceMs);
-    if (d.action === 'wait') return Math.min(d.afterMs, cloudRecheckMs);
-    this.ctx.logger.info({ node: name, provider: provider.name }, 'deleting node: its device left the fleet');
-    this.ctx.events.record(node, 'Normal', 'DeletingNode', `Deleting node ${name} because its device is no longer in the fleet (${provider.name} provider)`);
-    // The device is gone for good: nothing will confirm its pods' termination, so they go at once.
-    for (const pod of this.podsOn(name)) await this.deletePod(pod, { gracePeriodSeconds: 0 });
-    try {
-      await this.ctx.api.delete(nodesType, undefined, name, node.metadata.uid ? { preconditions: { uid: node.metadata.uid } } : {});
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    this.missingSince.delete(name);
-    return 'deleted';
   }
 }
 
