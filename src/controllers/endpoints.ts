@@ -54,10 +54,15 @@ export class EndpointsController implements Controller {
       this.pods.on((t, pod, old) => this.onPod(t, pod, old)),
       this.nodes.on((t, node, old) => { if (t !== 'MODIFIED' || nodeReady(node) !== nodeReady(old)) this.enqueueAllSelecting(); }),
     );
-    this.loop.start();
+    // Computed from half-listed pods, Endpoints would shrink for a moment after every master start.
+    const caches = [this.services, this.pods, this.nodes, this.endpoints].map((i) => i.synced);
+    void Promise.all(caches).then(() => { if (!this.stopped) this.loop.start(); });
   }
 
+  private stopped = false;
+
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const u of this.unsubscribe.splice(0)) u();
     await this.loop.stop();
   }

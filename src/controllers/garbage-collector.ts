@@ -35,16 +35,22 @@ export class GarbageCollector implements Controller {
     this.loop = new ReconcileLoop({ name: this.name, logger: ctx.logger, reconcile: (key) => this.reconcile(key), workers: 2 });
   }
 
+  private stopped = false;
+
   start(): void {
     for (const rt of gcResourceTypes) {
       const inf = this.ctx.informers.for(rt);
       this.informers.set(`${rt.group}/${rt.plural}`, inf);
       this.unsubscribe.push(inf.on((type, obj, old) => this.observe(rt, type, obj, old)));
     }
-    this.loop.start();
+    // Decide only on a complete graph, as Kubernetes' collector waits for every cache: with the
+    // pods not yet listed, an owner deleting with `orphan` or `foregroundDeletion` would look
+    // dependent-free and lose its finalizer, and its pods would then be collected, not orphaned.
+    void Promise.all([...this.informers.values()].map((i) => i.synced)).then(() => { if (!this.stopped) this.loop.start(); });
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const u of this.unsubscribe.splice(0)) u();
     await this.loop.stop();
   }

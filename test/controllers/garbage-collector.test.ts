@@ -3,14 +3,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../helpers/poll.js';
 import { startWithControllers, type ClusterHarness } from './manager-harness.js';
-import { resourceByKind } from '../../src/api/registry.js';
+import { resourceByKind, type ResourceType } from '../../src/api/registry.js';
 import type { KList, KObject } from '../../src/api/types.js';
-import type { ApiInterface } from '../../src/client/api.js';
+import type { ApiInterface, ListOptions } from '../../src/client/api.js';
 import { EventRecorder } from '../../src/client/events.js';
 import { SharedInformers } from '../../src/client/informer.js';
 import { GarbageCollector } from '../../src/controllers/garbage-collector.js';
 import { itemKey } from '../../src/controllers/gc-graph.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { ControllerManager } from '../../src/controllers/manager.js';
+import { LocalApiClient } from '../../src/apiserver/local-client.js';
 
 let h: ClusterHarness;
 beforeAll(async () => { h = await startWithControllers(['garbage-collector']); });
@@ -90,6 +92,46 @@ describe('garbage collector', () => {
     expect(p).toBeDefined();
     expect(p.metadata.ownerReferences).toBeUndefined();
     expect(p.metadata.deletionTimestamp).toBeUndefined();
+  });
+});
+
+describe('garbage collector: started after the deletion', () => {
+  it('finishes an orphaning left pending (it decides only once every cache has listed)', async () => {
+    const h2 = await startWithControllers([]);
+    try {
+      const rs = (await h2.call('POST', rsPath, {
+        apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'late' },
+        spec: { replicas: 0, selector: { matchLabels: { app: 'late' } }, template: { metadata: { labels: { app: 'late' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } },
+      })).body;
+      for (const name of ['late-1', 'late-2']) {
+        const r = await h2.call('POST', podPath, { apiVersion: 'v1', kind: 'Pod', metadata: { name, ...ownedBy(rs) }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } });
+        expect(r.status).toBe(201);
+      }
+      expect((await h2.call('DELETE', `${rsPath}/late?propagationPolicy=Orphan`)).status).toBe(202);
+      // The pods' cache fills last: a collector deciding before would see an owner without dependents.
+      class SlowPods extends LocalApiClient {
+        override async list<T extends KObject = KObject>(rt: ResourceType, ns: string | undefined, opts?: ListOptions): Promise<KList<T>> {
+          if (rt.plural === 'pods') await new Promise((r) => setTimeout(r, 300));
+          return super.list<T>(rt, ns, opts);
+        }
+      }
+      const gc = new ControllerManager({ api: new SlowPods(h2.server.resources, h2.store), logger: silentLogger(), only: ['garbage-collector'] });
+      await gc.start();
+      try {
+        await until('owner deleted', async () => ((await h2.getBody(`${rsPath}/late`)) === undefined ? true : undefined));
+        for (const name of ['late-1', 'late-2']) {
+          const p = await until(`${name} orphaned`, async () => {
+            const pod = await h2.getBody(`${podPath}/${name}`);
+            return pod && !pod.metadata.ownerReferences ? pod : undefined;
+          });
+          expect(p.metadata.deletionTimestamp).toBeUndefined();
+        }
+      } finally {
+        await gc.stop();
+      }
+    } finally {
+      await h2.stop();
+    }
   });
 });
 
