@@ -11,6 +11,7 @@ import { daemonPodFor } from './daemonset-pods.js';
 import { reconcileDaemonSet, type DaemonSetPlan } from './daemonset.js';
 import { stableJson } from './hash.js';
 import { Expectations } from './expectations.js';
+import { OwnerIndex } from './owner-index.js';
 import { controllerKey, daemonSetsType, errorMessage, keyOf, nodesType, ownersToSync, podsType } from './owners.js';
 import { asPod, ownerRefTo } from './pods.js';
 import { sameStatus } from './replicaset.js';
@@ -24,6 +25,7 @@ export class DaemonSetController implements Controller {
   private readonly podInf: Informer;
   private readonly nodeInf: Informer;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly pods = new OwnerIndex();
 
   constructor(private readonly ctx: ControllerContext) {
     this.expectations = new Expectations(ctx.now);
@@ -39,7 +41,7 @@ export class DaemonSetController implements Controller {
         if (type === 'DELETED') this.expectations.forget(keyOf(obj));
         this.loop.enqueue(keyOf(obj));
       }),
-      this.podInf.on((type, obj, old) => this.onPod(type, obj, old)),
+      this.podInf.on((type, obj, old) => { this.pods.handle(type, obj); this.onPod(type, obj, old); }),
       this.nodeInf.on((type, obj, old) => this.onNode(type, obj, old)),
     );
     this.loop.start();
@@ -72,7 +74,7 @@ export class DaemonSetController implements Controller {
     const cached = this.dsInf.get(namespace, name);
     if (!cached) { this.expectations.forget(key); return {}; }
     const ds = cached as unknown as DaemonSet; // validated by the API server on write
-    const pods = this.podInf.list().filter((p) => p.metadata.namespace === namespace).map(asPod);
+    const pods = this.pods.candidates(namespace, cached.metadata.uid).map(asPod);
     const nodes = this.nodeInf.list() as unknown as Node[];
     const plan = reconcileDaemonSet({ ds, nodes, pods, now: this.ctx.now(), expectationsSatisfied: this.expectations.satisfied(key) });
     await this.claimChanges(cached, plan);

@@ -8,6 +8,7 @@ import type { Informer, InformerEvent } from '../client/informer.js';
 import { adoptPatch, releasePatch } from './claim.js';
 import { ReconcileLoop, isNotFound, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
 import { Expectations } from './expectations.js';
+import { OwnerIndex } from './owner-index.js';
 import { controllerKey, errorMessage, keyOf, ownersToSync, podsType, replicaSetsType } from './owners.js';
 import { asPod, ownerRefTo, podFromTemplate } from './pods.js';
 import { reconcileReplicaSet, sameStatus, type ReplicaSetPlan } from './replicaset.js';
@@ -21,6 +22,7 @@ export class ReplicaSetController implements Controller {
   private readonly podInf: Informer;
   private readonly failures = new Map<string, { reason: string; message: string }>();
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly pods = new OwnerIndex();
 
   constructor(private readonly ctx: ControllerContext) {
     this.expectations = new Expectations(ctx.now);
@@ -35,7 +37,7 @@ export class ReplicaSetController implements Controller {
         if (type === 'DELETED') this.expectations.forget(keyOf(obj));
         this.loop.enqueue(keyOf(obj));
       }),
-      this.podInf.on((type, obj, old) => this.onPod(type, obj, old)),
+      this.podInf.on((type, obj, old) => { this.pods.handle(type, obj); this.onPod(type, obj, old); }),
     );
     this.loop.start();
   }
@@ -60,7 +62,7 @@ export class ReplicaSetController implements Controller {
     const cached = this.rsInf.get(namespace, name);
     if (!cached) { this.expectations.forget(key); this.failures.delete(key); return {}; }
     const rs = cached as unknown as ReplicaSet; // validated by the API server on write
-    const pods = this.podInf.list().filter((p) => p.metadata.namespace === namespace).map(asPod);
+    const pods = this.pods.candidates(namespace, cached.metadata.uid).map(asPod);
     const input = { rs, pods, now: this.ctx.now(), expectationsSatisfied: this.expectations.satisfied(key) };
     const plan = reconcileReplicaSet({ ...input, ...this.failureOf(key) });
     await this.claimChanges(cached, plan);

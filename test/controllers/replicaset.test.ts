@@ -170,3 +170,21 @@ describe('Expectations', () => {
     expect(e.satisfied('k')).toBe(true);
   });
 });
+
+describe('OwnerIndex', () => {
+  it('offers an owner its own dependents and its namespace orphans, following changes of ownership', async () => {
+    const { OwnerIndex } = await import('../../src/controllers/owner-index.js');
+    const idx = new OwnerIndex();
+    const a = pod('a', { owner: mine });
+    const b = pod('b');
+    const c = pod('c', { owner: { kind: 'ReplicaSet', name: 'x', uid: 'uid-x' } });
+    for (const p of [a, b, c]) idx.handle('ADDED', p as any);
+    const names = () => idx.candidates('default', rs.metadata.uid).map((p) => p.metadata.name).sort();
+    expect(names()).toEqual(['a', 'b']);
+    idx.handle('MODIFIED', pod('b', { owner: { kind: 'ReplicaSet', name: 'x', uid: 'uid-x' } }) as any);
+    idx.handle('DELETED', a as any);
+    expect(names()).toEqual([]);
+    expect(idx.candidates('default', 'uid-x').map((p) => p.metadata.name).sort()).toEqual(['b', 'c']);
+    expect(idx.candidates('other', rs.metadata.uid)).toEqual([]);
+  });
+});
