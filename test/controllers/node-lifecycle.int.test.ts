@@ -17,6 +17,7 @@ import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startMaster, type RunningMaster } from '../../src/master/master.js';
 import { until } from '../helpers/poll.js';
+import { FakeNode, statusReport } from '../nodegateway/env.js';
 
 const rt = (name: string): ResourceType => resourceByName(name) as ResourceType;
 const pods = rt('pods');
@@ -140,6 +141,24 @@ describe('node lifecycle with hollow agents', () => {
     expect(after?.metadata.deletionTimestamp).toBeUndefined();
     expect(after?.spec).toEqual(kept.spec);
   }, 120_000);
+
+  it('a killed device (its connection drops, the broker sends its Last Will) is tainted and its pods evicted after their toleration', async () => {
+    const token = await master.tokens.create({ user: 'system:node:pi-killed', roles: ['node'], node: 'pi-killed' });
+    const device = await new FakeNode('pi-killed', master.mqttUrl, token).connect();
+    await device.hello();
+    await device.send('status', statusReport({ 'kubernetes.io/arch': 'arm64' }));
+    await until('pi-killed Ready', async () => ((await ready('pi-killed').catch(() => undefined)) === 'True' ? true : undefined), 15_000);
+    const p = await api.create<PodLike>(pods, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'on-killed' },
+      spec: { nodeName: 'pi-killed', containers: [{ name: 'c', image: 'bramble-test/busybox:1' }], tolerations: [{ key: unreachable, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 1 }] },
+    });
+    // No goodbye: the socket just dies, as when a Pi loses power.
+    device.client.stream.destroy();
+    await until('pi-killed Unknown', async () => ((await ready('pi-killed')) === 'Unknown' ? true : undefined), 15_000);
+    await until('evicted', async () => ((await getPod('on-killed'))?.metadata.uid !== p.metadata.uid ? true : undefined), 15_000);
+    expect(await taintKeys('pi-killed')).toEqual([`${unreachable}:NoSchedule`, `${unreachable}:NoExecute`]);
+    await device.close();
+  }, 60_000);
 
   it('cordon taints a node unschedulable; uncordon removes it', async () => {
     await api.patch(nodes, undefined, 'pi-1', { spec: { unschedulable: true } }, 'merge');
