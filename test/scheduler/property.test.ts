@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Node, Pod, Taint, Toleration } from '../../src/api/schemas.js';
 import { decide } from '../../src/scheduler/decide.js';
 import { addPod, buildNodeInfos, podInfo } from '../../src/scheduler/node-info.js';
+import { findPreemption } from '../../src/scheduler/preemption.js';
 import { ctx, node, pod } from './fixtures.js';
 
 /** mulberry32: a tiny, good-enough seeded PRNG. */
@@ -148,5 +149,35 @@ describe('decision properties (seeded random clusters)', () => {
     // The generator exercises both outcomes.
     expect(placedCount).toBeGreaterThan(500);
     expect(refused).toBeGreaterThan(500);
+  });
+
+  it('preemption: victims are lower priority and running, evicting them makes the pod fit, and none could be spared', () => {
+    let preemptions = 0;
+    for (const seed of seeds) {
+      const r = prng(seed * 7 + 1);
+      const nodes = Array.from({ length: 1 + Math.floor(r() * 5) }, (_, i) => randomNode(r, i));
+      // Fill the nodes with pods the oracle accepts, so the high-priority pod often fits nowhere.
+      const placed = new Map(nodes.map((n) => [n.metadata.name!, [] as Pod[]]));
+      for (let i = 0; i < 30; i++) {
+        const n = pick(r, nodes);
+        const p = { ...randomPod(r, 200 + i, n.metadata.name), spec: { ...randomPod(r, 200 + i, n.metadata.name).spec, priority: pick(r, [0, 5, 10, 20]) } };
+        if (oracle(p, n, placed.get(n.metadata.name!)!)) placed.get(n.metadata.name!)!.push(p);
+      }
+      const infos = buildNodeInfos(nodes, [...placed.values()].flat());
+      const vip = { ...randomPod(r, 999), spec: { ...randomPod(r, 999).spec, priority: 15 } };
+      const d = decide(podInfo(vip), infos, ctx());
+      if (d.fit) continue;
+      const pre = findPreemption(podInfo(vip), infos, d.failures, ctx());
+      if (!pre) continue;
+      preemptions++;
+      const where = `seed ${seed}`;
+      const n = nodes.find((x) => x.metadata.name === pre.node)!;
+      const victims = new Set(pre.victims.map((v) => v.key));
+      for (const v of pre.victims) expect(v.priority, where).toBeLessThan(15);
+      const remaining = placed.get(pre.node)!.filter((p) => !victims.has(`default/${p.metadata.name}`));
+      expect(oracle(vip, n, remaining), where).toBe(true);
+      for (const v of pre.victims) expect(oracle(vip, n, [...remaining, v.pod]), `${where}: ${v.key} could have stayed`).toBe(false);
+    }
+    expect(preemptions).toBeGreaterThan(20);
   });
 });
