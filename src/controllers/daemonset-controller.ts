@@ -17,6 +17,9 @@ import { asPod, ownerRefTo } from './pods.js';
 import { sameStatus } from './replicaset.js';
 import { PodWriteError, slowStart, statusPatch } from './writes.js';
 
+const failedBackoffBaseMs = 1000;
+const failedBackoffMaxMs = 15 * 60_000;
+
 export class DaemonSetController implements Controller {
   readonly name = 'daemonset';
   private readonly loop: ReconcileLoop;
@@ -26,6 +29,8 @@ export class DaemonSetController implements Controller {
   private readonly nodeInf: Informer;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly pods = new OwnerIndex();
+  /** Per DaemonSet and node: when failed pods may be replaced again, and the delay used last. */
+  private readonly backoff = new Map<string, { until: number; delayMs: number }>();
 
   constructor(private readonly ctx: ControllerContext) {
     this.expectations = new Expectations(ctx.now);
@@ -72,16 +77,31 @@ export class DaemonSetController implements Controller {
   private async reconcile(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const cached = this.dsInf.get(namespace, name);
-    if (!cached) { this.expectations.forget(key); return {}; }
+    if (!cached) {
+      this.expectations.forget(key);
+      for (const id of [...this.backoff.keys()]) if (id.startsWith(`${key}|`)) this.backoff.delete(id);
+      return {};
+    }
     const ds = cached as unknown as DaemonSet; // validated by the API server on write
     const pods = this.pods.candidates(namespace, cached.metadata.uid).map(asPod);
     const nodes = this.nodeInf.list() as unknown as Node[];
-    const plan = reconcileDaemonSet({ ds, nodes, pods, now: this.ctx.now(), expectationsSatisfied: this.expectations.satisfied(key) });
+    const now = this.ctx.now();
+    const backoffNodes = new Set(nodes.map((n) => n.metadata.name ?? '').filter((n) => (this.backoff.get(`${key}|${n}`)?.until ?? 0) > now));
+    const plan = reconcileDaemonSet({ ds, nodes, pods, now, expectationsSatisfied: this.expectations.satisfied(key), backoffNodes });
+    for (const n of plan.replacingFailed) this.backOff(`${key}|${n}`, now);
     await this.claimChanges(cached, plan);
     const error = await this.manage(cached, ds, key, plan);
     if (!sameStatus(plan.status, ds.status)) await this.ctx.api.patch(daemonSetsType, namespace, name, statusPatch(plan.status), 'merge', 'status');
     if (error) throw error;
-    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+    const waits = [plan.requeueAfterMs, plan.backedOff ? failedBackoffBaseMs : undefined].filter((x): x is number => x !== undefined);
+    return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
+  }
+
+  /** Kubernetes' failed-pod back-off: 1 s, doubling to 15 min, per node. */
+  private backOff(id: string, now: number): void {
+    const prev = this.backoff.get(id);
+    const delayMs = prev && now - prev.until < failedBackoffMaxMs ? Math.min(prev.delayMs * 2, failedBackoffMaxMs) : failedBackoffBaseMs;
+    this.backoff.set(id, { until: now + delayMs, delayMs });
   }
 
   private async claimChanges(owner: KObject, plan: DaemonSetPlan): Promise<void> {

@@ -20,6 +20,8 @@ export interface DaemonSetInput {
   pods: readonly Pod[];
   now: number;
   expectationsSatisfied: boolean;
+  /** Nodes whose failed pods were replaced recently: their failed pods wait (a node rejecting every pod must not make a hot loop). */
+  backoffNodes?: ReadonlySet<string>;
 }
 
 export interface DaemonSetPlan {
@@ -30,6 +32,10 @@ export interface DaemonSetPlan {
   delete: Pod[];
   status: DaemonSetStatus;
   hash: string;
+  /** Nodes whose failed pods this plan deletes (the controller backs off on them). */
+  replacingFailed: string[];
+  /** Failed pods were left alone for a back-off: look again later. */
+  backedOff: boolean;
   requeueAfterMs?: number;
 }
 
@@ -49,13 +55,13 @@ export function reconcileDaemonSet(input: DaemonSetInput): DaemonSetPlan {
   const claimed = claim(ds as unknown as KObject, labelSelectorFromSpec(ds.spec.selector), input.pods); // the same JSON, typed two ways
   const hash = templateHash(ds.spec.template, ds.status?.collisionCount ?? 0);
   const states = nodeStates(ds, input.nodes, claimed.owned);
-  const plan: DaemonSetPlan = { adopt: claimed.adopt, release: claimed.release, create: [], delete: [], hash, status: daemonSetStatus(ds, states, hash, input.now) };
+  const plan: DaemonSetPlan = { adopt: claimed.adopt, release: claimed.release, create: [], delete: [], hash, replacingFailed: [], backedOff: false, status: daemonSetStatus(ds, states, hash, input.now) };
   const waits = claimed.owned.map((p) => msUntilAvailable(p, ds.spec.minReadySeconds ?? 0, input.now)).filter((ms): ms is number => ms !== undefined);
   if (waits.length > 0) plan.requeueAfterMs = Math.min(...waits);
   if (!input.expectationsSatisfied || ds.metadata.deletionTimestamp !== undefined) return plan;
 
   const surge = rollingUpdate(ds) ? scaledValue(ds.spec.updateStrategy?.rollingUpdate?.maxSurge, plan.status.desiredNumberScheduled ?? 0, true) : 0;
-  for (const s of states) manageNode(s, surge > 0, hash, plan);
+  for (const s of states) manageNode(s, surge > 0, hash, plan, input.backoffNodes?.has(s.node.metadata.name ?? '') ?? false);
   // Pods for nodes that are gone.
   const known = new Set(input.nodes.map((n) => n.metadata.name));
   plan.delete.push(...claimed.owned.filter((p) => live(p) && !known.has(targetNode(p))));
@@ -79,12 +85,14 @@ function nodeStates(ds: DaemonSet, nodes: readonly Node[], owned: readonly Pod[]
 }
 
 /** One node (podsShouldBeOnNode): create, drop failed or duplicate pods, or empty a node that no longer matches. */
-function manageNode(s: NodeState, allowSurge: boolean, hash: string, plan: DaemonSetPlan): void {
+function manageNode(s: NodeState, allowSurge: boolean, hash: string, plan: DaemonSetPlan, backoff: boolean): void {
   const name = s.node.metadata.name ?? '';
   if (s.fit.shouldRun && s.pods.length === 0) { plan.create.push(name); return; }
   if (!s.fit.shouldContinueRunning) { plan.delete.push(...s.pods.filter((p) => p.metadata.deletionTimestamp === undefined)); return; }
   const notDeleting = s.pods.filter((p) => p.metadata.deletionTimestamp === undefined);
-  plan.delete.push(...notDeleting.filter(terminal));
+  const failed = notDeleting.filter(terminal);
+  if (failed.length > 0 && backoff) plan.backedOff = true;
+  else if (failed.length > 0) { plan.delete.push(...failed); plan.replacingFailed.push(name); }
   const running = notDeleting.filter((p) => !terminal(p));
   if (running.length <= 1) return;
   if (!allowSurge) { plan.delete.push(...running.slice(1)); return; }

@@ -168,3 +168,13 @@ describe('reconcileDaemonSet: rolling update', () => {
     expect(pods).toHaveLength(3);
   });
 });
+
+describe('reconcileDaemonSet: failed pods back off', () => {
+  it('leaves failed pods of a node in back-off alone and says so', () => {
+    const pods = [dpod('failed', 'a', { phase: 'Failed' })];
+    const first = reconcileDaemonSet({ ds, nodes: [node('a')], pods, now: T0, expectationsSatisfied: true });
+    expect(first).toMatchObject({ replacingFailed: ['a'], backedOff: false });
+    const held = reconcileDaemonSet({ ds, nodes: [node('a')], pods, now: T0, expectationsSatisfied: true, backoffNodes: new Set(['a']) });
+    expect(held).toMatchObject({ delete: [], create: [], replacingFailed: [], backedOff: true });
+  });
+});
