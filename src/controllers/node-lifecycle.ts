@@ -45,6 +45,8 @@ export class NodeLifecycleController implements Controller {
   private readonly pods: Informer;
   /** node name → keys of the pods bound to it (so a reconcile does not scan every pod). */
   private readonly podsByNode = new Map<string, Set<string>>();
+  /** Nodes seen deleted whose pods are still to be removed (Kubernetes' pod GC of orphaned pods). */
+  private readonly deletedNodes = new Set<string>();
   private readonly cloud: CloudNodeRemoval;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -57,6 +59,9 @@ export class NodeLifecycleController implements Controller {
 
   start(): void {
     this.unsubscribe.push(this.nodes.on((type, obj, old) => {
+      const name = obj.metadata.name ?? '';
+      if (type === 'DELETED') this.deletedNodes.add(name);
+      else this.deletedNodes.delete(name);
       if (type === 'DELETED' || old === undefined || relevantChange(old, obj)) this.loop.enqueue(objectKey(obj));
     }));
     this.unsubscribe.push(this.pods.on((type, obj, old) => this.onPod(type, obj, old)));
@@ -96,7 +101,7 @@ export class NodeLifecycleController implements Controller {
   async reconcile(key: string): Promise<ReconcileResult> {
     const { name } = splitKey(key);
     const node = this.nodes.get(undefined, name);
-    if (!node) { this.cloud.forget(name); this.podsByNode.delete(name); return {}; }
+    if (!node) { await this.removeOrphans(name); return {}; }
     const now = this.ctx.now();
     const cloud = await this.cloud.check(node, this.podsOn(name), now);
     if (cloud === 'deleted') return {};
@@ -106,6 +111,23 @@ export class NodeLifecycleController implements Controller {
     const evictWait = await this.evictPods(node, taints, pods, now);
     const next = minDefined(evictWait, cloud);
     return next === undefined ? {} : { requeueAfterMs: next };
+  }
+
+  /**
+   * A deleted Node's pods have nowhere to run and nobody to confirm their end: removed at once,
+   * so their controllers replace them. Only for a node seen deleted, never for a name no node
+   * has had yet (a pod may be bound before its node registers).
+   */
+  private async removeOrphans(name: string): Promise<void> {
+    this.cloud.forget(name);
+    if (this.deletedNodes.has(name)) {
+      for (const pod of this.podsOn(name)) {
+        this.ctx.logger.info({ node: name, pod: objectKey(pod) }, 'deleting a pod of a deleted node');
+        await this.deletePod(pod, { gracePeriodSeconds: 0 });
+      }
+      this.deletedNodes.delete(name);
+    }
+    this.podsByNode.delete(name);
   }
 
   /** Writes the managed taints; returns the node's taints as they now are. */

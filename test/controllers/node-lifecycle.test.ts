@@ -85,6 +85,17 @@ describe('node lifecycle controller (fake clock)', () => {
     expect(await exists('stay')).toBe(true);
   });
 
+  it('the pods of a deleted Node are removed; a pod bound to a node not registered yet is not', async () => {
+    await setReady('pi-d', 'True');
+    await bound('orphan', 'pi-d');
+    await bound('early', 'pi-not-yet');
+    expect((await h.call('DELETE', '/api/v1/nodes/pi-d')).status).toBe(200);
+    await until('orphan removed', async () => (!(await exists('orphan')) ? true : undefined), 5000);
+    await poke('early');
+    await settle();
+    expect(await exists('early')).toBe(true);
+  });
+
   it('Ready=False taints not-ready; cordon adds unschedulable', async () => {
     await setReady('pi-c', 'False');
     await until('not-ready', async () => ((await taints('pi-c')).join() === 'node.kubernetes.io/not-ready:NoSchedule,node.kubernetes.io/not-ready:NoExecute' ? true : undefined), 5000);
