@@ -3,10 +3,11 @@
 // status subresource (a little later, so rollouts take several steps), and finishes graceful deletions.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalApiClient } from '../../src/apiserver/local-client.js';
+import { resourceByKind } from '../../src/api/registry.js';
 import type { KObject } from '../../src/api/types.js';
 import { Informer } from '../../src/client/informer.js';
 import { ControllerManager } from '../../src/controllers/manager.js';
-import { daemonSetsType, deploymentsType, nodesType, podsType } from '../../src/controllers/owners.js';
+import { daemonSetsType, deploymentsType, nodesType, podsType, replicaSetsType } from '../../src/controllers/owners.js';
 import { targetNode } from '../../src/controllers/daemonset-pods.js';
 import { asPod } from '../../src/controllers/pods.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -41,7 +42,7 @@ function onPod(type: string, obj: KObject): void {
   const name = obj.metadata.name ?? '';
   if (obj.metadata.deletionTimestamp) { swallow(api.delete(podsType, ns, name, { gracePeriodSeconds: 0 })); return; }
   if (!pod.spec.nodeName) { swallow(api.bind(ns, name, targetNode(pod) ?? nodeNames[next++ % nodeNames.length]!)); return; }
-  if (pod.status?.phase !== 'Running') {
+  if (pod.status?.phase === 'Pending' || pod.status?.phase === undefined) {
     setTimeout(() => {
       const at = new Date().toISOString();
       swallow(api.patch(podsType, ns, name, { status: {
@@ -149,5 +150,35 @@ describe('workload controllers against an API server', () => {
       return s?.numberAvailable === 2 ? s : undefined;
     });
     expect(status).toMatchObject({ desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 2, updatedNumberScheduled: 2, numberMisscheduled: 0 });
+  });
+
+  it('a ReplicaSet replaces a failed pod, releases a relabelled one, and records Events', async () => {
+    await api.create(replicaSetsType, 'default', {
+      apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'solo' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'solo' } }, template: { metadata: { labels: { app: 'solo' } }, spec: { containers: [{ name: 'main', image: 'busybox:1.36' }] } } },
+    });
+    const running = () => livePods('solo').filter((p) => asPod(p).status?.phase === 'Running');
+    await waitFor('two running pods', () => (running().length === 2 ? true : undefined));
+    const [victim, relabelled] = running();
+    await api.patch(podsType, 'default', victim!.metadata.name!, { status: { phase: 'Failed' } }, 'merge', 'status');
+    await waitFor('a replacement for the failed pod', () => (running().length === 2 && !running().some((p) => p.metadata.name === victim!.metadata.name) ? true : undefined));
+    await api.patch(podsType, 'default', relabelled!.metadata.name!, { metadata: { labels: { app: 'debug' } } });
+    const released = await waitFor('the relabelled pod released', async () => {
+      const p = await api.get(podsType, 'default', relabelled!.metadata.name!);
+      return (p.metadata.ownerReferences ?? []).length === 0 ? p : undefined;
+    });
+    expect(released.metadata.labels).toEqual({ app: 'debug' });
+    await waitFor('two running pods again', () => (running().length === 2 && !running().some((p) => p.metadata.name === relabelled!.metadata.name) ? true : undefined));
+    const rs = await waitFor('status', async () => {
+      const o = await api.get(replicaSetsType, 'default', 'solo');
+      const s = o.status as { replicas?: number; readyReplicas?: number; availableReplicas?: number; fullyLabeledReplicas?: number } | undefined;
+      return s?.readyReplicas === 2 && s.availableReplicas === 2 ? s : undefined;
+    });
+    expect(rs).toMatchObject({ replicas: 2, fullyLabeledReplicas: 2 });
+    const events = await waitFor('events', async () => {
+      const list = await api.list(resourceByKind('v1', 'Event')!, 'default', { fieldSelector: 'involvedObject.name=solo' });
+      return list.items.length > 0 ? list.items : undefined;
+    });
+    expect(events.map((e) => e.reason)).toContain('SuccessfulCreate');
   });
 });
