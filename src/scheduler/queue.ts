@@ -46,6 +46,8 @@ export class SchedulingQueue {
   private readonly unschedulable = new Map<string, Pod>();
   private readonly attempts = new Map<string, Attempts>();
   private seq = 0;
+  /** No waiting pod is due before this: flush() on every pop stays O(1) while nothing is due. */
+  private due = Number.POSITIVE_INFINITY;
 
   constructor(private readonly opts: QueueOptions) {}
 
@@ -100,20 +102,24 @@ export class SchedulingQueue {
   /** It fitted nowhere: wait for a cluster change (or the periodic retry), then back off. */
   unschedulableAgain(pod: Pod): void {
     const key = podKey(pod);
-    this.bump(key);
+    const a = this.bump(key);
     this.unschedulable.set(key, pod);
+    this.dueBy(a.since + this.opts.unschedulableRetryMs);
   }
 
   /** An error (bind failed, API unavailable): retry after the back-off, without waiting for a change. */
   retryLater(pod: Pod): void {
     const key = podKey(pod);
-    this.bump(key);
+    const a = this.bump(key);
     this.backoff.set(key, pod);
+    this.dueBy(a.until);
   }
 
   /** Placed: the next failure of the same pod starts from the initial back-off again. */
   forget(key: string): void {
     this.attempts.delete(key);
+    // A pod still waiting in back-off is due at once now: let the next flush look.
+    if (this.backoff.has(key)) this.due = Number.NEGATIVE_INFINITY;
   }
 
   /** Something changed that might let unschedulable pods fit. */
@@ -125,16 +131,24 @@ export class SchedulingQueue {
   /** Moves pods whose back-off has ended to active, and long-waiting unschedulable pods too. */
   flush(): void {
     const now = this.opts.now();
+    if (now < this.due) return;
+    this.due = Number.POSITIVE_INFINITY;
     for (const [key, pod] of this.backoff) {
-      if ((this.attempts.get(key)?.until ?? 0) <= now) {
+      const until = this.attempts.get(key)?.until ?? 0;
+      if (until <= now) {
         this.backoff.delete(key);
         this.push(key, pod);
+      } else {
+        this.dueBy(until);
       }
     }
     for (const [key, pod] of this.unschedulable) {
-      if (now - (this.attempts.get(key)?.since ?? 0) >= this.opts.unschedulableRetryMs) {
+      const retryAt = (this.attempts.get(key)?.since ?? 0) + this.opts.unschedulableRetryMs;
+      if (retryAt <= now) {
         this.unschedulable.delete(key);
         this.toActiveOrBackoff(key, pod);
+      } else {
+        this.dueBy(retryAt);
       }
     }
   }
@@ -153,18 +167,29 @@ export class SchedulingQueue {
     return Math.min(this.opts.maxBackoffMs, this.opts.initialBackoffMs * 2 ** Math.max(0, attempts - 1));
   }
 
-  private bump(key: string): void {
+  private bump(key: string): Attempts {
     const now = this.opts.now();
     const count = (this.attempts.get(key)?.count ?? 0) + 1;
-    this.attempts.set(key, { count, until: now + this.backoffMs(count), since: now });
+    const a = { count, until: now + this.backoffMs(count), since: now };
+    this.attempts.set(key, a);
     this.active.delete(key);
     this.backoff.delete(key);
     this.unschedulable.delete(key);
+    return a;
+  }
+
+  private dueBy(t: number): void {
+    if (t < this.due) this.due = t;
   }
 
   private toActiveOrBackoff(key: string, pod: Pod): void {
-    if ((this.attempts.get(key)?.until ?? 0) > this.opts.now()) this.backoff.set(key, pod);
-    else this.push(key, pod);
+    const until = this.attempts.get(key)?.until ?? 0;
+    if (until > this.opts.now()) {
+      this.backoff.set(key, pod);
+      this.dueBy(until);
+    } else {
+      this.push(key, pod);
+    }
   }
 
   private push(key: string, pod: Pod): void {

@@ -100,3 +100,17 @@ describe('scheduling queue', () => {
     expect(q.pop()?.metadata.name).toBe('a');
   });
 });
+
+describe('scheduling queue at scale', () => {
+  it('thousands of waiting pods: new pods still pop at once, the waiting ones when their retry is due', () => {
+    const { q, advance } = queue();
+    for (let i = 0; i < 2000; i++) q.add(pod(`w${i}`));
+    for (let p = q.pop(); p; p = q.pop()) q.unschedulableAgain(p);
+    expect(q.sizes.unschedulable).toBe(2000);
+    q.add(pod('fresh'));
+    expect(q.pop()?.metadata.name).toBe('fresh');
+    expect(q.nextWakeIn()).toBe(60_000);
+    advance(60_000);
+    expect(names(q)).toHaveLength(2000);
+  });
+});
