@@ -101,7 +101,8 @@ export class DeploymentController implements Controller {
 
   private async updateReplicaSet(owner: KObject, u: ReplicaSetUpdate): Promise<void> {
     const from = u.rs.spec.replicas ?? 0;
-    const patch = { metadata: { resourceVersion: u.rs.metadata.resourceVersion, annotations: u.annotations }, spec: { replicas: u.replicas } };
+    const spec = { replicas: u.replicas, ...(u.minReadySeconds !== undefined ? { minReadySeconds: u.minReadySeconds } : {}) };
+    const patch = { metadata: { resourceVersion: u.rs.metadata.resourceVersion, annotations: u.annotations }, spec };
     await this.ctx.api.patch(replicaSetsType, u.rs.metadata.namespace, u.rs.metadata.name ?? '', patch);
     if (from !== u.replicas) {
       const dir = u.replicas > from ? 'up' : 'down';

@@ -14,7 +14,7 @@ export const maxReplicasAnnotation = 'deployment.kubernetes.io/max-replicas';
 export const changeCauseAnnotation = 'kubernetes.io/change-cause';
 
 /** Deployment annotations that stay on the Deployment (the rest are copied to its ReplicaSets, as Kubernetes does). */
-const notCopied = new Set([revisionAnnotation, revisionHistoryAnnotation, desiredReplicasAnnotation, maxReplicasAnnotation, 'kubectl.kubernetes.io/last-applied-configuration']);
+const notCopied = new Set([revisionAnnotation, revisionHistoryAnnotation, desiredReplicasAnnotation, maxReplicasAnnotation, 'kubectl.kubernetes.io/last-applied-configuration', 'bramble.dev/last-applied-configuration']);
 
 export const replicasOf = (o: { spec: { replicas?: number } }): number => o.spec.replicas ?? 1;
 
@@ -57,7 +57,7 @@ export function newReplicaSetFor(d: Deployment, replicas: number, revision: numb
   const hash = templateHash(d.spec.template, d.status?.collisionCount ?? 0);
   const tpl = structuredClone(d.spec.template);
   tpl.metadata = { ...tpl.metadata, labels: { ...tpl.metadata?.labels, [hashLabel]: hash } };
-  const copied = Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !notCopied.has(k)));
+  const copied = copiedAnnotations(d);
   return {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
@@ -75,6 +75,11 @@ export function newReplicaSetFor(d: Deployment, replicas: number, revision: numb
       template: tpl,
     },
   };
+}
+
+/** The Deployment's annotations its ReplicaSets carry too (`kubernetes.io/change-cause`, ...). */
+export function copiedAnnotations(d: Deployment): Record<string, string> {
+  return Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !notCopied.has(k)));
 }
 
 /** What a ReplicaSet records of the Deployment size it was scaled for (proportional scaling reads it back). */

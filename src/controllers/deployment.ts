@@ -9,7 +9,7 @@ import { claim } from './claim.js';
 import { applyScales, initialNewSize, isScalingEvent, recreateScaleDown, rollingStep, scaleForEvent, type Scale } from './deployment-rollout.js';
 import { deploymentStatus } from './deployment-status.js';
 import {
-  byCreation, hashLabel, maxRevision, newReplicaSetFor, replicaAnnotations, replicasOf, revisionAnnotation, revisionHistoryAnnotation, revisionOf,
+  byCreation, copiedAnnotations, hashLabel, maxRevision, newReplicaSetFor, replicaAnnotations, replicasOf, revisionAnnotation, revisionHistoryAnnotation, revisionOf,
 } from './deployment-util.js';
 import { sameTemplate } from './hash.js';
 import { controllerRef } from './pods.js';
@@ -28,6 +28,7 @@ export interface ReplicaSetUpdate {
   rs: ReplicaSet;
   replicas: number;
   annotations: Record<string, string>;
+  minReadySeconds?: number;
 }
 
 export interface DeploymentPlan {
@@ -132,17 +133,34 @@ function makeNew(input: DeploymentInput, old: ReplicaSet[], replicas: number): R
 function toUpdates(d: Deployment, scales: Scale[], newRS: ReplicaSet | undefined, nextRevision: number, existingNew: ReplicaSet | undefined): ReplicaSetUpdate[] {
   const updates = new Map<string, ReplicaSetUpdate>();
   for (const s of scales) updates.set(s.rs.metadata.name ?? '', { rs: s.rs, replicas: s.replicas, annotations: replicaAnnotations(d) });
-  if (existingNew && newRS === existingNew && revisionOf(existingNew) < nextRevision && !d.spec.paused) {
-    const name = existingNew.metadata.name ?? '';
-    const prev = updates.get(name);
-    const history = [existingNew.metadata.annotations?.[revisionHistoryAnnotation], String(revisionOf(existingNew))].filter((x) => x !== undefined && x !== '' && x !== '0').join(',');
-    updates.set(name, {
-      rs: existingNew,
-      replicas: prev?.replicas ?? existingNew.spec.replicas ?? 0,
-      annotations: { ...prev?.annotations, [revisionAnnotation]: String(nextRevision), ...(history ? { [revisionHistoryAnnotation]: history } : {}) },
-    });
+  if (existingNew && newRS === existingNew && !d.spec.paused) {
+    const sync = syncNewReplicaSet(d, existingNew, nextRevision);
+    if (sync) {
+      const name = existingNew.metadata.name ?? '';
+      const prev = updates.get(name);
+      updates.set(name, { ...sync, replicas: prev?.replicas ?? existingNew.spec.replicas ?? 0, annotations: { ...prev?.annotations, ...sync.annotations } });
+    }
   }
   return [...updates.values()];
+}
+
+/**
+ * What the current ReplicaSet must take over from the Deployment besides its size: the newest
+ * revision (after a rollback), the Deployment's annotations (a change-cause set later shows in
+ * `rollout history`) and minReadySeconds. Undefined when it has them already.
+ */
+function syncNewReplicaSet(d: Deployment, rs: ReplicaSet, nextRevision: number): Omit<ReplicaSetUpdate, 'replicas'> | undefined {
+  const have = rs.metadata.annotations ?? {};
+  const annotations: Record<string, string> = Object.fromEntries(Object.entries(copiedAnnotations(d)).filter(([k, v]) => have[k] !== v));
+  if (revisionOf(rs) < nextRevision) {
+    const history = [have[revisionHistoryAnnotation], String(revisionOf(rs))].filter((x) => x !== undefined && x !== '' && x !== '0').join(',');
+    annotations[revisionAnnotation] = String(nextRevision);
+    if (history) annotations[revisionHistoryAnnotation] = history;
+  }
+  const minReady = d.spec.minReadySeconds ?? 0;
+  const minReadyChanged = (rs.spec.minReadySeconds ?? 0) !== minReady;
+  if (Object.keys(annotations).length === 0 && !minReadyChanged) return undefined;
+  return { rs, annotations, ...(minReadyChanged ? { minReadySeconds: minReady } : {}) };
 }
 
 function complete(d: Deployment, newRS: ReplicaSet | undefined, old: ReplicaSet[]): boolean {

@@ -282,3 +282,17 @@ describe('reconcileDeployment: history, rollback, pause', () => {
     expect(w.sync().updates.map((u) => u.replicas)).toEqual([4]);
   });
 });
+
+describe('reconcileDeployment: the current ReplicaSet follows the Deployment', () => {
+  it('takes over a change-cause set later and a new minReadySeconds', () => {
+    const w = new World(deployment('web', 2));
+    w.settle();
+    w.d = { ...w.d, metadata: { ...w.d.metadata, annotations: { ...w.d.metadata.annotations, 'kubernetes.io/change-cause': 'noted later' } }, spec: { ...w.d.spec, minReadySeconds: 7 } };
+    const plan = w.sync();
+    expect(plan.updates).toHaveLength(1);
+    expect(plan.updates[0]).toMatchObject({ replicas: 2, minReadySeconds: 7, annotations: { 'kubernetes.io/change-cause': 'noted later' } });
+    w.tick();
+    w.rss.forEach((rs, name) => w.rss.set(name, { ...rs, spec: { ...rs.spec, minReadySeconds: 7 } }));
+    expect(w.sync().updates).toEqual([]);
+  });
+});
