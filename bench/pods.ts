@@ -98,10 +98,10 @@ export interface AgentProc {
   dataDir: string;
 }
 
-export async function startAgent(m: Master, o: { name: string; token: string; dataDir: string; runtime: 'docker' | 'fake'; nodeArgs?: string[]; extraArgs?: string[] }): Promise<AgentProc> {
+export async function startAgent(m: Master, o: { name: string; token: string; dataDir: string; runtime: 'docker' | 'fake'; nodeArgs?: string[]; extraArgs?: string[]; logLevel?: string }): Promise<AgentProc> {
   const proc = new Proc(
     ['agent', '--master', m.mqttLocal, '--name', o.name, '--data-dir', o.dataDir, '--node-ip', '127.0.0.1', '--runtime', o.runtime, ...(o.extraArgs ?? [])],
-    { ...m.env, BRAMBLE_NODE_TOKEN: o.token },
+    { ...m.env, BRAMBLE_NODE_TOKEN: o.token, ...(o.logLevel ? { BRAMBLE_LOG_LEVEL: o.logLevel } : {}) },
     o.nodeArgs ?? [],
   );
   await proc.waitFor(/Agent .* Press Ctrl-C/);
@@ -253,8 +253,17 @@ export async function deletePods(a: Api, names: string[], timeoutMs = 60_000): P
   }, timeoutMs, 500);
 }
 
-/** Create pods `count` at a time, each worker waiting for its pod to be Running before the next. */
-export async function createRunning(a: Api, node: string, names: string[], concurrency: number, timeoutMs = 30_000): Promise<number[]> {
+/** Wall-clock times (ms since the epoch) of one pod's create answer and of its Running watch event. */
+export interface PodTimes {
+  created: number;
+  running: number;
+}
+
+/**
+ * Create pods `count` at a time, each worker waiting for its pod to be Running before the next.
+ * Returns the latencies; `times` (if given) gets each pod's wall-clock times.
+ */
+export async function createRunning(a: Api, node: string, names: string[], concurrency: number, timeoutMs = 30_000, times?: Map<string, PodTimes>): Promise<number[]> {
   const created = new Map<string, number>();
   const running = new Map<string, number>();
   const waiters = new Map<string, () => void>();
@@ -282,6 +291,7 @@ export async function createRunning(a: Api, node: string, names: string[], concu
         await isRunning;
         waiters.delete(name);
         latencies.push(Math.max(0, running.get(name)! - created.get(name)!));
+        times?.set(name, { created: performance.timeOrigin + created.get(name)!, running: performance.timeOrigin + running.get(name)! });
       }
     };
     await Promise.all(Array.from({ length: concurrency }, () => worker()));
@@ -293,9 +303,57 @@ export async function createRunning(a: Api, node: string, names: string[], concu
 
 // ---- the bench -------------------------------------------------------------------------
 
+interface Breakdown {
+  /** create answered → the agent has the pod (API, node gateway, MQTT upsert). */
+  toAgent: number[];
+  /** the agent has the pod → it sends status Running (sandbox and container through Docker). */
+  agent: number[];
+  /** Running sent → the watch event (MQTT podstatus, node gateway, API write, watch). */
+  back: number[];
+}
+
+/**
+ * Where each pod's start time went, from the agent's debug log lines ("pod upsert received",
+ * "pod status changed" with phase Running; pino's `time` is the wall clock of the same machine).
+ */
+function breakdown(agentStderr: string, times: Map<string, PodTimes>): Breakdown {
+  const received = new Map<string, number>();
+  const runningSent = new Map<string, number>();
+  for (const line of agentStderr.split('\n')) {
+    if (!line.includes('"pod upsert received"') && !line.includes('"pod status changed"')) continue;
+    let r: { msg?: string; pod?: string; phase?: string; time?: number };
+    try { r = JSON.parse(line) as typeof r; } catch { continue; }
+    const name = r.pod?.slice(r.pod.indexOf('/') + 1);
+    if (!name || r.time === undefined) continue;
+    if (r.msg === 'pod upsert received' && !received.has(name)) received.set(name, r.time);
+    if (r.msg === 'pod status changed' && r.phase === 'Running' && !runningSent.has(name)) runningSent.set(name, r.time);
+  }
+  const b: Breakdown = { toAgent: [], agent: [], back: [] };
+  for (const [name, t] of times) {
+    const got = received.get(name);
+    const sent = runningSent.get(name);
+    if (got === undefined || sent === undefined) continue;
+    b.toAgent.push(got - t.created);
+    b.agent.push(sent - got);
+    b.back.push(t.running - sent);
+  }
+  return b;
+}
+
+function describeBreakdown(b: Breakdown): string {
+  const part = (label: string, v: number[]): string => {
+    const s = summarize(v);
+    return `${label} p50 ${s.p50.toFixed(0)} / p99 ${s.p99.toFixed(0)} ms`;
+  };
+  return b.agent.length === 0
+    ? 'no breakdown (agent debug lines missing)'
+    : `${part('create → agent has the pod', b.toAgent)}; ${part('agent: → Running sent', b.agent)}; ${part('Running sent → watch event', b.back)} (over ${b.agent.length} pods, from the agent's debug log)`;
+}
+
 export async function benchPods(): Promise<BenchRow[]> {
   const count = Number(process.env.BENCH_PODS ?? 50);
   const concurrency = Number(process.env.BENCH_PODS_CONCURRENCY ?? 5);
+  const serialCount = Number(process.env.BENCH_PODS_SERIAL ?? 10);
   const dir = tempDir('bramble-bench-pods-');
   const node = 'bench-pods';
   let master: Master | undefined;
@@ -306,22 +364,35 @@ export async function benchPods(): Promise<BenchRow[]> {
     master = await startMaster(dir);
     const a = api(master);
     const token = await nodeToken(a, node);
-    agent = await startAgent(master, { name: node, token, dataDir: path.join(dir, 'agent'), runtime: 'docker' });
+    // Debug lines give the breakdown (when the agent got each pod, when it sent Running).
+    agent = await startAgent(master, { name: node, token, dataDir: path.join(dir, 'agent'), runtime: 'docker', logLevel: 'debug' });
     await until('node registered', async () => ((await call(a, 'GET', `/api/v1/nodes/${node}`)).status === 200 ? true : undefined), 30_000);
     // Warm-up: two pods through the whole path (JITs, Docker caches), not counted.
     const warm = ['warm-0', 'warm-1'];
     await createRunning(a, node, warm, 2);
     await deletePods(a, warm);
+    // One at a time first: the latency of the path itself, without queueing in dockerd.
+    const serialNames = Array.from({ length: serialCount }, (_, i) => `serial-${i}`);
+    const serialTimes = new Map<string, PodTimes>();
+    const serialLat = await createRunning(a, node, serialNames, 1, 30_000, serialTimes);
+    const ss = summarize(serialLat);
+    const serialSplit = describeBreakdown(breakdown(agent.proc.stderr, serialTimes));
+    rows.push(row('pod start one at a time p50', ss.p50, 'ms', undefined, `${serialCount} pods, one after another (BENCH_PODS_SERIAL); ${serialSplit}`));
+    rows.push(row('pod start one at a time p99', ss.p99, 'ms'));
+    console.error(`  pods one at a time: p50 ${ss.p50.toFixed(0)} ms, p99 ${ss.p99.toFixed(0)} ms; ${serialSplit}`);
+    await deletePods(a, serialNames);
     const names = Array.from({ length: count }, (_, i) => `bench-${i}`);
+    const times = new Map<string, PodTimes>();
     const t0 = nowMs();
-    const lat = await createRunning(a, node, names, concurrency);
+    const lat = await createRunning(a, node, names, concurrency, 30_000, times);
     const seconds = (nowMs() - t0) / 1000;
     const s = summarize(lat);
-    const note = `${count} pods, ${concurrency} at a time, ${seconds.toFixed(1)} s in all; from the create's 201 to the watch event with phase Running; Docker runtime, ${testImage} (imagePullPolicy Never), sandbox + one container each`;
+    const split = describeBreakdown(breakdown(agent.proc.stderr, times));
+    const note = `${count} pods, ${concurrency} at a time, ${seconds.toFixed(1)} s in all; from the create's 201 to the watch event with phase Running; Docker runtime, ${testImage} (imagePullPolicy Never), sandbox + one container each; ${split}`;
     rows.push(row('pod start p50', s.p50, 'ms', undefined, note));
     rows.push(row('pod start p99', s.p99, 'ms', '<= 1000'));
     rows.push(row('pod start max', s.max, 'ms'));
-    console.error(`  pods: p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms, max ${s.max.toFixed(0)} ms (${seconds.toFixed(1)} s)`);
+    console.error(`  pods: p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms, max ${s.max.toFixed(0)} ms (${seconds.toFixed(1)} s); ${split}`);
     // For comparison: `docker run -d` of the same image and command, one after another.
     const dockerMs: number[] = [];
     for (let i = 0; i < 5; i++) {

@@ -229,6 +229,7 @@ export class Agent {
     } else if (m.type === 'upsert') {
       const uid = m.bundle.pod.metadata.uid;
       if (!uid) return;
+      this.log.debug({ pod: `${m.bundle.pod.metadata.namespace ?? 'default'}/${m.bundle.pod.metadata.name ?? ''}`, revision: m.revision }, 'pod upsert received');
       pods.upsert(m.bundle);
       const current = pods.desired().find((b) => b.pod.metadata.uid === uid);
       if (current) s.pods.set(uid, current);

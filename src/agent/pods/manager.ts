@@ -438,6 +438,7 @@ export class PodManager {
     if (key === w.reportKey) return;
     w.reportKey = key;
     w.report = report;
+    this.log.debug({ pod: `${report.namespace}/${report.name}`, phase: status.phase }, 'pod status changed');
     this.o.onStatus(report);
   }
 }
