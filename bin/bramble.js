@@ -32,9 +32,18 @@ async function runAgentCommand() {
     setFlagsFromString('--no-opt');
     setFlagsFromString('--no-maglev');
   }
-  const [{ Command, CommanderError }, { addAgentFlags, agentDescription, runAgent }] = await Promise.all([
-    import('commander'), import('../dist/cli/commands/agent.js'),
+  // The young generation stays at its initial size (1 MB semi-spaces) instead of growing to 16 MB
+  // ones during a burst of work (pods starting) and keeping them resident afterwards. Unlike
+  // --max-semi-space-size, this flag works when set at run time. BRAMBLE_AGENT_GC=default keeps V8's.
+  if (process.env.BRAMBLE_AGENT_GC !== 'default') {
+    const { setFlagsFromString } = await import('node:v8');
+    setFlagsFromString('--semi-space-growth-factor=1');
+  }
+  const [{ Command, CommanderError }, { addAgentFlags, agentDescription, runAgent }, { preferLeanLogger }] = await Promise.all([
+    import('commander'), import('../dist/cli/commands/agent.js'), import('../dist/log/logger.js'),
   ]);
+  // pino's NDJSON lines without pino (~2.5 MB): src/log/lean.ts. BRAMBLE_AGENT_LOGGER=pino keeps pino.
+  preferLeanLogger();
   let code = 0;
   const program = new Command('bramble').exitOverride()
     .showHelpAfterError('(run "bramble agent --help" for usage)');
