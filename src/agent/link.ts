@@ -1,8 +1,8 @@
 // The agent's MQTT connection to the master. The node dials out (it sits behind NAT), logs in
 // as itself (username = node name, password = its token), leaves a retained "offline" Last
 // Will, and reconnects with exponential back-off and jitter for as long as it runs.
-import type net from 'node:net';
-import mqtt, { type MqttClient } from 'mqtt';
+import net from 'node:net';
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import type { Logger } from '../log/logger.js';
 import { encode } from './decode.js';
 import type { Presence } from '../protocol/messages.js';
@@ -24,6 +24,18 @@ export interface LinkOptions {
 const offline: Presence = { v: 1, type: 'presence', state: 'offline' };
 const online: Presence = { v: 1, type: 'presence', state: 'online' };
 
+/** host and port of an mqtt:// or tcp:// URL (no proxy configured for mqtt.js), else undefined. */
+export function plainTcp(url: string): { host: string; port: number } | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if ((u.protocol !== 'mqtt:' && u.protocol !== 'tcp:') || process.env.MQTTJS_SOCKS_PROXY) return undefined;
+  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost', port: u.port ? Number(u.port) : 1883 };
+}
+
 export class MasterLink {
   private client: MqttClient | undefined;
   private failures = 0;
@@ -41,7 +53,7 @@ export class MasterLink {
 
   start(): void {
     const o = this.o;
-    const client = mqtt.connect(o.url, {
+    const options: IClientOptions = {
       clientId: `bramble-agent-${o.nodeName}`,
       username: o.username,
       password: o.password,
@@ -56,7 +68,11 @@ export class MasterLink {
       // two bytes are allocated when a packet is written.
       writeCache: false,
       will: { topic: nodeTopic(o.nodeName, 'presence'), payload: encode(offline), qos: 1, retain: true },
-    });
+    };
+    const tcp = plainTcp(o.url);
+    // mqtt.connect() loads every transport it knows on each call (ws, socks, ...: ~2.7 MB); a plain
+    // mqtt:// master needs just a TCP socket, which MqttClient asks for on every (re)connect.
+    const client = tcp ? new MqttClient(() => net.createConnection(tcp), options) : mqtt.connect(o.url, options);
     this.client = client;
     client.on('connect', () => void this.connected_(client));
     client.on('message', (topic, payload) => {
