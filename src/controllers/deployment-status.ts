@@ -30,6 +30,7 @@ export function deploymentStatus(input: StatusInput): { status: DeploymentStatus
   const iso = new Date(input.now).toISOString();
   let conditions = [...(d.status?.conditions ?? [])];
   conditions = setCondition(conditions, availableCondition(d, available), iso);
+  conditions = replicaFailure(conditions, all, newRS, iso);
   const progress = progressing(input, status, conditions);
   if (progress.condition) conditions = progress.replace ? replaceCondition(conditions, progress.condition, iso) : setCondition(conditions, progress.condition, iso);
   status.conditions = conditions;
@@ -45,6 +46,14 @@ function availableCondition(d: Deployment, available: number): NewCondition {
 }
 
 const rsName = (rs: ReplicaSet | undefined): string => rs?.metadata.name ?? '';
+
+/** A ReplicaSet that cannot create or delete pods (quota, a terminating namespace, ...) says so on the Deployment too, the new one first. */
+function replicaFailure(conditions: Condition[], all: readonly ReplicaSet[], newRS: ReplicaSet | undefined, iso: string): Condition[] {
+  const ordered = newRS ? [newRS, ...all.filter((rs) => rs.metadata.name !== newRS.metadata.name)] : [...all];
+  const failure = ordered.map((rs) => rs.status?.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True')).find((c) => c !== undefined);
+  if (!failure) return conditions.filter((c) => c.type !== 'ReplicaFailure');
+  return setCondition(conditions, { type: 'ReplicaFailure', status: 'True', reason: failure.reason ?? 'FailedCreate', message: failure.message ?? '' }, iso);
+}
 
 interface Progress { condition?: NewCondition; replace?: boolean; requeueAfterMs?: number }
 

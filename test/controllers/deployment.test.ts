@@ -296,3 +296,17 @@ describe('reconcileDeployment: the current ReplicaSet follows the Deployment', (
     expect(w.sync().updates).toEqual([]);
   });
 });
+
+describe('reconcileDeployment: ReplicaFailure', () => {
+  it('surfaces a ReplicaSet that cannot create pods, and clears it once it can', () => {
+    const w = new World(deployment('web', 2));
+    w.sync();
+    const [name, rs] = [...w.rss.entries()][0]!;
+    w.rss.set(name, { ...rs, status: { replicas: 0, conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'pods "web-x" is forbidden: namespace is terminating' }] } });
+    w.sync();
+    expect(cond(w.d, 'ReplicaFailure')).toMatchObject({ status: 'True', reason: 'FailedCreate', message: 'pods "web-x" is forbidden: namespace is terminating' });
+    w.tick();
+    w.sync();
+    expect(cond(w.d, 'ReplicaFailure')).toBeUndefined();
+  });
+});
