@@ -128,7 +128,7 @@ describe('workload controllers against an API server', () => {
     expect(livePods('roller').every((p) => asPod(p).spec.containers[0]?.image === 'busybox:1.37')).toBe(true);
   });
 
-  it('a DaemonSet follows node labels', async () => {
+  it('a DaemonSet follows node labels and rolls a new template node by node', async () => {
     const ds: KObject = {
       apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'camera' },
       spec: {
@@ -150,6 +150,17 @@ describe('workload controllers against an API server', () => {
       return s?.numberAvailable === 2 ? s : undefined;
     });
     expect(status).toMatchObject({ desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 2, updatedNumberScheduled: 2, numberMisscheduled: 0 });
+
+    // A new template rolls node by node (maxUnavailable 1 by default).
+    let minReady = Infinity;
+    observe = (pods) => { minReady = Math.min(minReady, readyPods(pods, 'camera')); };
+    await api.patch(daemonSetsType, 'default', 'camera', { spec: { template: { spec: { containers: [{ name: 'reader', image: 'sensor:2' }] } } } });
+    await waitFor('every camera pod on sensor:2', async () => {
+      const s = (await api.get(daemonSetsType, 'default', 'camera')).status as Record<string, number> | undefined;
+      const images = livePods('camera').map((p) => asPod(p).spec.containers[0]?.image);
+      return s?.updatedNumberScheduled === 2 && s.numberAvailable === 2 && images.length === 2 && images.every((i) => i === 'sensor:2') ? true : undefined;
+    });
+    expect(minReady).toBeGreaterThanOrEqual(1);
   });
 
   it('a ReplicaSet replaces a failed pod, releases a relabelled one, and records Events', async () => {
