@@ -104,7 +104,7 @@ function build(setCode: (code: number) => void): Command {
   const args = (kind: unknown, name: unknown): string[] => [kind as string, ...(name === undefined ? [] : [name as string])];
   rolloutTarget(rollout.command('status').description('wait until the rollout is done, printing its progress'))
     .option('--timeout <duration>', 'give up after this long, e.g. 5m (default: wait forever)')
-    .option('-w, --watch', 'keep watching until the rollout ends (default)', true)
+    .option('-w, --watch', 'keep watching until the rollout ends', true)
     .option('--no-watch', 'print the current status once and exit')
     .action(act((cmd, kind, name) => runRolloutStatus(args(kind, name), globals(cmd), cmd.opts())));
   rolloutTarget(rollout.command('history').description('list the revisions of a Deployment'))
