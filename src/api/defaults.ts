@@ -160,6 +160,10 @@ export function carryOverAllocations(rt: ResourceType, next: KObject, prev: KObj
   const p = isPlainObject(prev.spec) ? prev.spec : {};
   if ((n.clusterIP === undefined || n.clusterIP === '') && p.clusterIP !== undefined) n.clusterIP = p.clusterIP;
   if (n.clusterIPs === undefined && p.clusterIPs !== undefined) n.clusterIPs = structuredClone(p.clusterIPs);
+  // Leaving NodePort/LoadBalancer drops what only those types have, when the client merely
+  // kept it from the old object (Kubernetes' dropTypeDependentFields).
+  const exposed = (t: unknown): boolean => t === 'NodePort' || t === 'LoadBalancer';
+  if (exposed(p.type) && !exposed(n.type) && n.externalTrafficPolicy === p.externalTrafficPolicy) delete n.externalTrafficPolicy;
   const prevPorts = objects(p.ports);
   for (const port of objects(n.ports)) {
     if (port.nodePort !== undefined) continue;

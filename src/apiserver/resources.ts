@@ -8,6 +8,7 @@ import { foregroundFinalizer, orphanFinalizer } from '../api/deletion.js';
 import { namespaceFinalizer } from '../api/kinds/node.js';
 import type { KList, KObject, ObjectMeta } from '../api/types.js';
 import { applyDefaults, carryOverAllocations } from '../api/defaults.js';
+import type { Allocation, ServiceAllocator } from './service-alloc.js';
 import { findUnknownFields, pruneUnknownFields, validateObject, validateUpdate } from '../api/validation.js';
 import type { FieldSelector, LabelSelector } from '../api/selectors.js';
 import { matchesFields } from '../api/selectors.js';
@@ -89,7 +90,13 @@ function specOf(obj: KObject): unknown {
 }
 
 export class ResourceService {
-  constructor(private readonly store: Store, private readonly log: Logger) {}
+  constructor(private readonly store: Store, private readonly log: Logger, private readonly services?: ServiceAllocator) {}
+
+  /** The allocator's hold on a Service being written (ClusterIP, NodePorts, proxy ports). */
+  private allocate(rt: ResourceType, obj: KObject, prev: KObject | undefined): Allocation | undefined {
+    if (rt.kind !== 'Service' || !this.services || obj.metadata.deletionTimestamp !== undefined) return undefined;
+    return this.services.allocate(`${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`, obj, prev);
+  }
 
   // ---- reads --------------------------------------------------------------------------
 
@@ -136,13 +143,22 @@ export class ResourceService {
     for (let attempt = 0; ; attempt++) {
       if (generated) obj.metadata.name = `${meta.generateName}${generateNameSuffix()}`;
       const name = obj.metadata.name!;
-      const errors = validateObject(rt, obj);
+      let errors = validateObject(rt, obj);
       if (errors.length > 0) throw invalid(rt, name, errors);
+      const alloc = this.allocate(rt, obj, undefined);
+      const toWrite = alloc?.object ?? obj;
+      if (alloc) {
+        errors = validateObject(rt, toWrite);
+        if (errors.length > 0) { alloc.abort(); throw invalid(rt, name, errors); }
+      }
       try {
-        const e = await this.store.create(storeKey(rt, obj.metadata.namespace, name), toStored(obj));
+        const e = await this.store.create(storeKey(rt, obj.metadata.namespace, name), toStored(toWrite));
         this.log.debug({ resource: rt.plural, namespace: obj.metadata.namespace, name }, 'created');
-        return { object: fromEntry(e), warnings };
+        const created = fromEntry(e);
+        alloc?.commit(created);
+        return { object: created, warnings };
       } catch (err) {
+        alloc?.abort();
         // A generated name that is taken: draw another.
         if (generated && attempt < maxRetries && err instanceof StoreAlreadyExistsError) continue;
         throw fromStoreError(err, rt, name);
@@ -271,19 +287,25 @@ export class ResourceService {
       if (!e) throw notFound(rt, name);
       if (expected !== undefined && expected !== e.modRevision) throw conflict(rt, name);
       const prev = fromEntry(e);
-      const next = compute(prev);
-      if (deepEqual(next, prev)) return prev; // a no-op write changes nothing, not even the resourceVersion
+      const computed = compute(prev);
+      const alloc = this.allocate(rt, computed, prev);
+      const next = alloc?.object ?? computed;
+      if (deepEqual(next, prev)) { alloc?.commit(prev); return prev; } // a no-op write changes nothing, not even the resourceVersion
       try {
         // Removing the last finalizer of an object being deleted completes the deletion.
         if (next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0 && this.deletionComplete(rt, next)) {
           const d = await this.store.delete(key, { expectedRevision: e.modRevision });
+          alloc?.abort();
           this.log.debug({ resource: rt.plural, namespace: ns, name }, 'deleted after finalizers');
           return { ...next, metadata: { ...next.metadata, resourceVersion: String(d.modRevision) } };
         }
         const volatile = rt.hasStatus && isVolatileStatusChange(rt.kind, prev, next);
         const u = await this.store.update(key, toStored(next), { expectedRevision: e.modRevision, volatile });
-        return fromEntry(u);
+        const written = fromEntry(u);
+        alloc?.commit(written);
+        return written;
       } catch (err) {
+        alloc?.abort();
         if (err instanceof StoreConflictError && expected === undefined && attempt < maxRetries) continue;
         if (err instanceof StoreConflictError) throw conflict(rt, name);
         throw fromStoreError(err, rt, name);

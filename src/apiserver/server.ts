@@ -16,6 +16,7 @@ import type { PodLogSource } from '../client/api.js';
 import { registerTokenRoutes } from './tokens-routes.js';
 import { registerLogRoutes } from './logs-routes.js';
 import { registerBindingRoutes } from './binding-routes.js';
+import { ServiceAllocator, type ServiceRanges } from './service-alloc.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -28,6 +29,8 @@ export interface ApiServerOptions {
   processMetrics?: boolean;
   /** Where `GET .../pods/{name}/log` reads from (the node gateway); without one it answers 503. */
   podLogs?: PodLogSource;
+  /** Where ClusterIPs, NodePorts and userspace proxy ports are drawn from. */
+  serviceRanges?: Partial<ServiceRanges>;
 }
 
 export interface ListenOptions {
@@ -49,6 +52,7 @@ const anonymousPaths = new Set(['/healthz', '/readyz', '/livez', '/version']);
 export class ApiServer {
   readonly resources: ResourceService;
   readonly tokens: TokenAuthenticator;
+  readonly serviceAllocator: ServiceAllocator;
   readonly serviceAccountTokens: ServiceAccountTokens;
   readonly metrics: ApiMetrics;
   readonly watchLimits: WatchLimits;
@@ -61,7 +65,8 @@ export class ApiServer {
   private address: string | undefined;
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.resources = new ResourceService(opts.store, opts.logger.child({ component: 'registry' }));
+    this.serviceAllocator = new ServiceAllocator(opts.store, opts.logger.child({ component: 'service-alloc' }), opts.serviceRanges);
+    this.resources = new ResourceService(opts.store, opts.logger.child({ component: 'registry' }), this.serviceAllocator);
     this.tokens = new TokenAuthenticator(opts.store, opts.logger.child({ component: 'auth' }));
     this.serviceAccountTokens = new ServiceAccountTokens(opts.store, opts.logger.child({ component: 'auth' }));
     this.metrics = new ApiMetrics(opts.store, { processMetrics: opts.processMetrics ?? true });
@@ -88,6 +93,7 @@ export class ApiServer {
   async build(): Promise<FastifyInstance> {
     await this.tokens.start();
     await this.serviceAccountTokens.start();
+    await this.serviceAllocator.start();
     // The system namespaces exist from the first start (emptying deleted ones is the namespace controller's job).
     for (const ns of systemNamespaces) await this.resources.ensureNamespace(ns);
     const app = Fastify({ logger: false, bodyLimit: this.opts.bodyLimitBytes ?? 3 * 1024 * 1024, forceCloseConnections: true, return503OnClosing: true });
@@ -140,6 +146,7 @@ export class ApiServer {
     for (const w of [...this.watches]) w.close();
     this.tokens.stop();
     this.serviceAccountTokens.stop();
+    this.serviceAllocator.stop();
     await this.app?.close();
     this.app = undefined;
   }

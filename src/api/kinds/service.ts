@@ -44,9 +44,16 @@ export const LoadBalancerIngress = Obj({
   ports: Opt(Type.Array(PortStatus)),
 });
 
+/**
+ * Bramble extension: where the userspace proxy serves each service port for pods (ClusterIP
+ * traffic cannot be intercepted without the packet filter). Allocated by the API server.
+ */
+export const ServiceProxyPort = Obj({ port: Int(), protocol: Protocol, proxyPort: Int() });
+
 export const ServiceStatus = Obj({
   loadBalancer: Opt(Obj({ ingress: Opt(Type.Array(LoadBalancerIngress)) })),
   conditions: Opt(Type.Array(Condition)),
+  proxyPorts: Opt(Type.Array(ServiceProxyPort)),
 });
 export type ServiceStatus = Static<typeof ServiceStatus>;
 
