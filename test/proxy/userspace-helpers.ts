@@ -116,12 +116,12 @@ export async function udpNamedServer(ip: string, name: string): Promise<{ ip: st
   return { ip, port: sock.address().port, close: () => new Promise((r) => sock.close(() => r())) };
 }
 
-export async function udpClient(localIp: string): Promise<{ ask(msg: string, port: number, host: string): Promise<string>; close(): Promise<void> }> {
+export async function udpClient(localIp: string): Promise<{ ask(msg: string, port: number, host: string, timeoutMs?: number): Promise<string>; close(): Promise<void> }> {
   const sock = dgram.createSocket('udp4');
   await new Promise<void>((r) => sock.bind(0, localIp, () => r()));
   return {
-    ask: (msg, port, host) => new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no UDP reply')), 3000);
+    ask: (msg, port, host, timeoutMs = 3000) => new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no UDP reply')), timeoutMs);
       sock.once('message', (m) => { clearTimeout(t); resolve(m.toString()); });
       sock.send(msg, port, host);
     }),
