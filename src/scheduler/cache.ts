@@ -3,7 +3,7 @@
 // just placed whose binding the informers have not shown yet. Counting them is what stops two
 // pods scheduled back to back from over-committing a node (Kubernetes' assume/forget).
 import type { Node, Pod } from '../api/schemas.js';
-import { addPod, holdsResources, newNodeInfo, podInfo, podKey, removePod } from './node-info.js';
+import { addPod, holdsResources, newNodeInfo, podInfo, podKey, removePod, updatedNodeInfo, updatedPodInfo } from './node-info.js';
 import type { NodeInfo, PodInfo } from './types.js';
 
 interface Placement {
@@ -16,10 +16,16 @@ export class SchedulerCache {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly placements = new Map<string, Placement>();
   private list: NodeInfo[] | undefined;
+  /** Node name → its place in `list`, so a heartbeat replaces its node in O(1). */
+  private readonly position = new Map<string, number>();
 
   /** Every node, in a stable order (the decision walks it from a rotating start). */
   nodeInfos(): readonly NodeInfo[] {
-    this.list ??= [...this.nodes.values()];
+    if (!this.list) {
+      this.list = [...this.nodes.values()];
+      this.position.clear();
+      this.list.forEach((ni, i) => this.position.set(ni.name, i));
+    }
     return this.list;
   }
 
@@ -34,10 +40,10 @@ export class SchedulerCache {
   setNode(node: Node): void {
     const name = node.metadata.name ?? '';
     const old = this.nodes.get(name);
-    const pods = old ? old.pods.values() : [...this.placements.values()].filter((p) => p.node === name).map((p) => p.info);
-    const ni = newNodeInfo(node, pods);
+    const ni = old ? updatedNodeInfo(old, node) : newNodeInfo(node, [...this.placements.values()].filter((p) => p.node === name).map((p) => p.info));
     this.nodes.set(name, ni);
-    if (old && this.list) this.list[this.list.indexOf(old)] = ni;
+    const at = this.position.get(name);
+    if (old && this.list && at !== undefined) this.list[at] = ni;
     else this.list = undefined;
   }
 
@@ -55,7 +61,7 @@ export class SchedulerCache {
       this.removePod(key);
       return;
     }
-    this.place(key, pod.spec.nodeName!, podInfo(pod), false);
+    this.place(key, pod.spec.nodeName!, updatedPodInfo(pod, cur?.info), false);
   }
 
   removePod(key: string): void {
@@ -69,7 +75,7 @@ export class SchedulerCache {
   /** Counts the pod on the node before its binding is seen. */
   assume(pod: Pod, node: string): void {
     const bound: Pod = { ...pod, spec: { ...pod.spec, nodeName: node } };
-    this.place(podKey(pod), node, podInfo(bound), true);
+    this.place(podKey(pod), node, updatedPodInfo(bound, podInfo(pod)), true);
   }
 
   /** The binding failed: the pod no longer holds room on the node. */

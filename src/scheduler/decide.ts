@@ -44,7 +44,7 @@ export function scoreNodes(pod: PodInfo, feasible: readonly NodeInfo[], ctx: Sch
   const totals = new Array<number>(feasible.length).fill(0);
   for (const p of plugins) {
     const weight = ctx.config.weights[p.name] ?? 0;
-    if (weight === 0) continue;
+    if (weight === 0 || p.skip?.(pod) === true) continue;
     const s = feasible.map((ni) => p.score(pod, ni, ctx));
     p.normalize?.(s);
     for (let i = 0; i < s.length; i++) totals[i]! += weight * Math.max(0, Math.min(100, s[i]!));
@@ -53,7 +53,8 @@ export function scoreNodes(pod: PodInfo, feasible: readonly NodeInfo[], ctx: Sch
 }
 
 export function decide(pod: PodInfo, nodes: readonly NodeInfo[], ctx: SchedulingContext, opts: DecideOptions = {}): Decision {
-  const filters = opts.filters ?? defaultFilters;
+  // Filters that pass every node for this pod are left out of the per-node loop.
+  const filters = (opts.filters ?? defaultFilters).filter((f) => f.skip?.(pod) !== true);
   // The node a preemption freed for this pod comes first: if it fits there, it goes there.
   const nominatedNode = pod.pod.status?.nominatedNodeName;
   if (nominatedNode) {

@@ -22,15 +22,31 @@ function hostPorts(pod: Pod): HostPort[] {
 // Cached objects are never mutated (informer rule), so the object itself is a safe cache key.
 const podInfos = new WeakMap<Pod, PodInfo>();
 
+/**
+ * Whether `prev` was computed from the same pod spec: same uid and generation. A pod's
+ * containers, requests, ports and priority cannot change after creation (validate-update.ts),
+ * so a status update, a relabel or the binding (which leaves the generation alone) keeps its cost.
+ */
+function sameSpec(prev: PodInfo | undefined, pod: Pod): prev is PodInfo {
+  const a = prev?.pod.metadata;
+  const b = pod.metadata;
+  return a !== undefined && a.uid !== undefined && a.uid === b.uid && a.generation !== undefined && a.generation === b.generation;
+}
+
 export function podInfo(pod: Pod): PodInfo {
+  return updatedPodInfo(pod, undefined);
+}
+
+/** A newer version of a pod: its cost is reused from `prev` (an older version) when the spec is the same. */
+export function updatedPodInfo(pod: Pod, prev: PodInfo | undefined): PodInfo {
   let info = podInfos.get(pod);
   if (!info) {
     const controller = pod.metadata.ownerReferences?.find((o) => o.controller === true);
-    info = {
-      pod, key: podKey(pod), priority: pod.spec.priority ?? 0,
-      requests: podRequests(pod), nonZero: nonZeroRequests(pod), hostPorts: hostPorts(pod),
-      ownerUid: controller?.uid,
-    };
+    // Parsing quantities is most of the cost; every status write of every bound pod comes here.
+    const cost = sameSpec(prev, pod)
+      ? { priority: prev.priority, requests: prev.requests, nonZero: prev.nonZero, hostPorts: prev.hostPorts }
+      : { priority: pod.spec.priority ?? 0, requests: podRequests(pod), nonZero: nonZeroRequests(pod), hostPorts: hostPorts(pod) };
+    info = { pod, key: podKey(pod), ...cost, ownerUid: controller?.uid };
     podInfos.set(pod, info);
   }
   return info;
@@ -45,6 +61,26 @@ export function holdsResources(pod: Pod): boolean {
 interface MutableNodeInfo extends NodeInfo {
   pods: Map<string, PodInfo>;
   owners: Map<string, number>;
+}
+
+function sameQuantities(a: Record<string, string | number> | undefined, b: Record<string, string | number> | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/**
+ * A new version of a node already known (a heartbeat, a relabel): takes over the old info's
+ * pods and sums, which the caller drops, instead of adding every pod again, and parses
+ * allocatable only when it changed. The cache gets thousands of these per minute.
+ */
+export function updatedNodeInfo(old: NodeInfo, node: Node): NodeInfo {
+  const alloc = node.status?.allocatable;
+  const allocatable = sameQuantities(old.node.status?.allocatable, alloc) ? old.allocatable : resourcesFromList(alloc);
+  return { ...old, node, name: node.metadata.name ?? '', allocatable };
 }
 
 export function newNodeInfo(node: Node, pods: Iterable<PodInfo> = []): NodeInfo {

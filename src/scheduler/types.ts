@@ -50,6 +50,11 @@ export interface SchedulingContext {
 export interface FilterPlugin {
   name: string;
   filter(pod: PodInfo, node: NodeInfo, ctx: SchedulingContext): FilterResult;
+  /**
+   * True when the filter passes every node for this pod (Kubernetes' PreFilter "Skip"): no
+   * selector, no required affinity, no host ports. Asked once per pod instead of once per node.
+   */
+  skip?(pod: PodInfo): boolean;
 }
 
 export interface ScorePlugin {
@@ -58,6 +63,11 @@ export interface ScorePlugin {
   score(pod: PodInfo, node: NodeInfo, ctx: SchedulingContext): number;
   /** Rescales the raw scores of all feasible nodes in place (Kubernetes' NormalizeScore). */
   normalize?(scores: number[]): void;
+  /**
+   * True when the plugin would give every node the same score for this pod (no preferred
+   * affinity, no owner): the same amount added to every node never changes the winner.
+   */
+  skip?(pod: PodInfo): boolean;
 }
 
 export type ScoringStrategy = 'spread' | 'binpack';

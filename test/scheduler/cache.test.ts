@@ -61,4 +61,35 @@ describe('scheduler cache', () => {
     c.forget('default/x');
     expect(requested(c, 'a')).toBe(1);
   });
+
+  it('a status update of the same pod (uid and generation) reuses its parsed requests; a new generation does not', () => {
+    const c = new SchedulerCache();
+    c.setNode(node('a'));
+    const v1 = pod('x', { nodeName: 'a', memory: '1Gi' });
+    v1.metadata.generation = 1;
+    c.setPod(v1);
+    const first = c.node('a')!.pods.get('default/x')!;
+    c.setPod({ ...v1, status: { phase: 'Running' } });
+    expect(c.node('a')!.pods.get('default/x')!.requests).toBe(first.requests);
+    const v2 = pod('x', { nodeName: 'a', memory: '2Gi' });
+    v2.metadata.generation = 2;
+    c.setPod(v2);
+    expect(requested(c, 'a')).toBe(2);
+  });
+
+  it('a heartbeat with the same allocatable keeps the sums and the parsed allocatable', () => {
+    const c = new SchedulerCache();
+    c.setNode(node('a'));
+    c.setNode(node('b'));
+    c.setPod(pod('x', { nodeName: 'a', memory: '1Gi' }));
+    c.nodeInfos();
+    const before = c.node('a')!;
+    c.setNode(node('a', { usage: { cpuPercent: 50 } }));
+    const after = c.node('a')!;
+    expect(after).not.toBe(before);
+    expect(after.allocatable).toBe(before.allocatable);
+    expect(requested(c, 'a')).toBe(1);
+    expect(c.nodeInfos().map((n) => n.name)).toEqual(['a', 'b']);
+    expect(c.nodeInfos()[0]).toBe(after);
+  });
 });

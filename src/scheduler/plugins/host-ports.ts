@@ -15,6 +15,7 @@ function portsInUse(ni: NodeInfo): HostPort[] {
 
 export const hostPorts: FilterPlugin = {
   name: 'NodePorts',
+  skip: (pod) => pod.hostPorts.length === 0,
   filter: (pod, ni) => {
     if (pod.hostPorts.length === 0) return fits;
     const used = portsInUse(ni);

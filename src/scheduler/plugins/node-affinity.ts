@@ -45,6 +45,7 @@ export function termMatches(term: NodeSelectorTerm, node: Node): boolean {
 
 export const nodeSelector: FilterPlugin = {
   name: 'NodeSelector',
+  skip: (pod) => Object.keys(pod.pod.spec.nodeSelector ?? {}).length === 0,
   filter: (pod, ni) => {
     const labels = ni.node.metadata.labels ?? {};
     const ok = Object.entries(pod.pod.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
@@ -55,6 +56,7 @@ export const nodeSelector: FilterPlugin = {
 /** Required terms are ORed: the node must match at least one. */
 export const nodeAffinity: FilterPlugin = {
   name: 'NodeAffinity',
+  skip: (pod) => pod.pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms === undefined,
   filter: (pod, ni) => {
     const terms = pod.pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
     if (terms === undefined) return fits;
@@ -65,6 +67,7 @@ export const nodeAffinity: FilterPlugin = {
 /** The sum of the weights of the preferred terms the node matches, scaled so the best node has 100. */
 export const preferredAffinity: ScorePlugin = {
   name: 'NodeAffinity',
+  skip: (pod) => (pod.pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length === 0,
   score: (pod, ni) => {
     let sum = 0;
     for (const p of pod.pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {

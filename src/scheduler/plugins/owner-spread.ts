@@ -4,6 +4,7 @@ import type { ScorePlugin } from '../types.js';
 
 export const ownerSpread: ScorePlugin = {
   name: 'SelectorSpread',
+  skip: (pod) => pod.ownerUid === undefined,
   score: (pod, ni) => {
     if (pod.ownerUid === undefined) return 0;
     const self = ni.pods.get(pod.key)?.ownerUid === pod.ownerUid ? 1 : 0;

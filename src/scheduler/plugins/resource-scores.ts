@@ -8,18 +8,18 @@ function frac(used: number, alloc: number): number {
 }
 
 /** Fractions of allocatable cpu and memory in use once the pod is placed (non-zero requests). */
-function fractions(pod: PodInfo, ni: NodeInfo): [number, number] {
-  return [
-    frac(ni.nonZeroRequested.cpu + pod.nonZero.cpu, ni.allocatable.cpu),
-    frac(ni.nonZeroRequested.memory + pod.nonZero.memory, ni.allocatable.memory),
-  ];
+function cpuFraction(pod: PodInfo, ni: NodeInfo): number {
+  return frac(ni.nonZeroRequested.cpu + pod.nonZero.cpu, ni.allocatable.cpu);
+}
+
+function memoryFraction(pod: PodInfo, ni: NodeInfo): number {
+  return frac(ni.nonZeroRequested.memory + pod.nonZero.memory, ni.allocatable.memory);
 }
 
 export const allocationScore: ScorePlugin = {
   name: 'NodeResourcesFit',
   score: (pod, ni, ctx) => {
-    const [cpu, mem] = fractions(pod, ni);
-    const used = (cpu + mem) / 2;
+    const used = (cpuFraction(pod, ni) + memoryFraction(pod, ni)) / 2;
     return Math.round(100 * (ctx.config.scoring === 'binpack' ? used : 1 - used));
   },
 };
@@ -27,7 +27,8 @@ export const allocationScore: ScorePlugin = {
 export const balancedAllocation: ScorePlugin = {
   name: 'NodeResourcesBalancedAllocation',
   score: (pod, ni) => {
-    const [cpu, mem] = fractions(pod, ni);
+    const cpu = cpuFraction(pod, ni);
+    const mem = memoryFraction(pod, ni);
     // Kubernetes: (1 - standard deviation of the fractions) × 100; for two values std = |a-b|/2.
     return Math.round(100 * (1 - Math.abs(cpu - mem) / 2));
   },

@@ -18,10 +18,22 @@ export function insufficientResources(pod: PodInfo, ni: NodeInfo): string[] {
   return out;
 }
 
+/** The same test without building the reasons: most nodes fit, and this runs per node per pod. */
+function fitsAll(pod: PodInfo, ni: NodeInfo): boolean {
+  const req = pod.requests;
+  const used = ni.requested;
+  const alloc = ni.allocatable;
+  if (used.pods + 1 > alloc.pods) return false;
+  if (req.cpu > 0 && used.cpu + req.cpu > alloc.cpu) return false;
+  if (req.memory > 0 && used.memory + req.memory > alloc.memory) return false;
+  for (const name in req.scalar) {
+    const want = req.scalar[name]!;
+    if (want > 0 && (used.scalar[name] ?? 0) + want > (alloc.scalar[name] ?? 0)) return false;
+  }
+  return true;
+}
+
 export const resourcesFit: FilterPlugin = {
   name: 'NodeResourcesFit',
-  filter: (pod, ni): FilterResult => {
-    const reasons = insufficientResources(pod, ni);
-    return reasons.length === 0 ? fits : { ok: false, reasons };
-  },
+  filter: (pod, ni): FilterResult => (fitsAll(pod, ni) ? fits : { ok: false, reasons: insufficientResources(pod, ni) }),
 };
