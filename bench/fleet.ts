@@ -47,7 +47,7 @@ if (process.argv[1] === self && process.argv[2] === 'hollow') {
   hollowMain(process.argv[3]!, process.argv[4]!, process.argv[5]!).catch((err: unknown) => { console.error(err); process.exit(1); });
 }
 
-class HollowProc {
+export class HollowProc {
   readonly proc: Proc;
   private seen = 0;
   constructor(m: Master, tokensFile: string, dataDir: string) {
@@ -73,14 +73,14 @@ class HollowProc {
 
 // ---- helpers -------------------------------------------------------------------------------
 
-interface NodeItem { metadata: { name: string }; status?: { conditions?: { type: string; status: string; message?: string }[] } }
+export interface NodeItem { metadata: { name: string }; status?: { conditions?: { type: string; status: string; message?: string }[] } }
 
-function isReady(n: NodeItem): boolean {
+export function isReady(n: NodeItem): boolean {
   return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 /** Nodes whose Ready condition is True. */
-async function readyCount(a: Api): Promise<number> {
+export async function readyCount(a: Api): Promise<number> {
   const r = await must(call(a, 'GET', '/api/v1/nodes'), 'list nodes');
   return (r.body as { items: NodeItem[] }).items.filter(isReady).length;
 }
@@ -88,7 +88,7 @@ async function readyCount(a: Api): Promise<number> {
 /** Token-id collisions retried by the last tokensFor(). */
 let collisions = 0;
 
-async function tokensFor(a: Api, names: string[]): Promise<Record<string, string>> {
+export async function tokensFor(a: Api, names: string[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   let next = 0;
   collisions = 0;
