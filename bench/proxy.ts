@@ -1,0 +1,316 @@
+// Proxy benchmark (`npm run bench -- proxy`): the userspace proxy against a direct connection,
+// measured in the same run with the same client and sink. Also runnable alone:
+//   node --import tsx bench/proxy.ts
+// The load generator (client, discarding sink, echo server) runs here; the proxy in a child
+// process (bench/proxy-process.ts), so each gets about one core of the two.
+//
+// The measuring helpers (startLoadSide, compareThroughput, compareLatency) take plain targets,
+// so other proxy modes (an iptables DNAT address) can reuse them: see the README.
+import { fork, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ProxyState } from '../src/proxy/types.js';
+import type { Reply, Request } from './proxy-process.js';
+import { round, summarize, type Summary } from './stats.js';
+import type { BenchRow } from './types.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const host = '127.0.0.1';
+const cellMs = Number(process.env.BENCH_PROXY_CELL_MS ?? 1000);
+const rounds = Number(process.env.BENCH_PROXY_ROUNDS ?? 3);
+
+export interface Target {
+  host: string;
+  port: number;
+}
+
+/** The far end of every measurement: a sink that counts and discards, and an echo server. */
+export interface LoadSide {
+  sink: Target;
+  echo: Target;
+  sinkBytes(): number;
+  close(): Promise<void>;
+}
+
+export async function startLoadSide(addr = host): Promise<LoadSide> {
+  let bytes = 0;
+  const socks = new Set<net.Socket>();
+  const keep = (s: net.Socket): void => {
+    socks.add(s);
+    s.on('close', () => socks.delete(s));
+    s.on('error', () => undefined);
+  };
+  const sink = net.createServer({ noDelay: true }, (s) => {
+    keep(s);
+    s.on('data', (d: Buffer) => { bytes += d.length; });
+  });
+  const echo = net.createServer({ noDelay: true }, (s) => {
+    keep(s);
+    s.on('data', (d: Buffer) => s.write(d));
+  });
+  await Promise.all([sink, echo].map((srv) => new Promise<void>((r) => srv.listen(0, addr, () => r()))));
+  return {
+    sink: { host: addr, port: (sink.address() as net.AddressInfo).port },
+    echo: { host: addr, port: (echo.address() as net.AddressInfo).port },
+    sinkBytes: () => bytes,
+    close: async () => {
+      for (const s of socks) s.destroy();
+      await Promise.all([sink, echo].map((srv) => new Promise((r) => srv.close(r))));
+    },
+  };
+}
+
+function connect(t: Target): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ ...t, noDelay: true });
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface ThroughputOptions {
+  connections: number;
+  writeSize: number;
+  ms: number;
+  warmupMs?: number;
+}
+
+/** Bytes per second the sink receives while `connections` clients write `writeSize` buffers as fast as they can through `target`. */
+export async function measureThroughput(target: Target, load: LoadSide, o: ThroughputOptions): Promise<number> {
+  const buf = Buffer.alloc(o.writeSize, 0x5a);
+  const socks = await Promise.all(Array.from({ length: o.connections }, () => connect(target)));
+  let stop = false;
+  for (const s of socks) {
+    s.on('error', () => undefined);
+    const pump = (): void => {
+      while (!stop) if (!s.write(buf)) return void s.once('drain', pump);
+    };
+    pump();
+  }
+  await sleep(o.warmupMs ?? 300);
+  const b0 = load.sinkBytes();
+  const t0 = performance.now();
+  await sleep(o.ms);
+  const rate = (load.sinkBytes() - b0) / ((performance.now() - t0) / 1000);
+  stop = true;
+  for (const s of socks) s.destroy();
+  await sleep(50);
+  return rate;
+}
+
+export interface ThroughputComparison {
+  /** Median over rounds of proxied ÷ direct. */
+  ratio: number;
+  ratios: number[];
+  directBps: number;
+  proxiedBps: number;
+}
+
+/** Direct and proxied cells alternate, `rounds` times, so both see the same background load. */
+export async function compareThroughput(direct: Target, proxied: Target, load: LoadSide, o: ThroughputOptions & { rounds: number }, between?: () => Promise<void>): Promise<ThroughputComparison> {
+  const d: number[] = [];
+  const p: number[] = [];
+  for (let i = 0; i < o.rounds; i++) {
+    d.push(await measureThroughput(direct, load, o));
+    await between?.();
+    p.push(await measureThroughput(proxied, load, o));
+  }
+  const ratios = p.map((x, i) => x / d[i]!);
+  return { ratio: median(ratios), ratios, directBps: median(d), proxiedBps: median(p) };
+}
+
+/** Round-trip times (µs) of `size`-byte ping-pongs over one persistent connection to an echo server. */
+export async function measureLatency(target: Target, o: { roundTrips: number; size: number }): Promise<number[]> {
+  const s = await connect(target);
+  const msg = Buffer.alloc(o.size, 1);
+  const out: number[] = [];
+  await new Promise<void>((resolve, reject) => {
+    let got = 0;
+    let t0 = 0;
+    const send = (): void => {
+      got = 0;
+      t0 = performance.now();
+      s.write(msg);
+    };
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got < o.size) return;
+      out.push((performance.now() - t0) * 1000);
+      if (out.length < o.roundTrips) send();
+      else resolve();
+    });
+    s.once('error', reject);
+    send();
+  });
+  s.destroy();
+  return out;
+}
+
+/** Latency direct and through the proxy, in alternating blocks; the first block of each is warm-up. */
+export async function compareLatency(direct: Target, proxied: Target, o: { blocks: number; roundTrips: number; size: number }): Promise<{ direct: Summary; proxied: Summary }> {
+  const d: number[] = [];
+  const p: number[] = [];
+  for (let i = 0; i <= o.blocks; i++) {
+    const a = await measureLatency(direct, o);
+    const b = await measureLatency(proxied, o);
+    if (i > 0) {
+      d.push(...a);
+      p.push(...b);
+    }
+  }
+  return { direct: summarize(d), proxied: summarize(p) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** The proxy child process: request → reply over IPC. */
+class ProxyProcess {
+  private readonly child: ChildProcess;
+  private waiting: ((r: Reply) => void)[] = [];
+
+  constructor() {
+    this.child = fork(path.join(here, 'proxy-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (m: Reply) => this.waiting.shift()?.(m));
+  }
+
+  ask<T extends Reply['type']>(req: Request): Promise<Extract<Reply, { type: T }>> {
+    return new Promise((resolve) => {
+      this.waiting.push((r) => resolve(r as Extract<Reply, { type: T }>));
+      this.child.send(req);
+    });
+  }
+
+  stop(): void {
+    this.child.disconnect();
+  }
+}
+
+async function freePort(addr: string): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, addr, () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function serviceState(target: Target, nodePort: number, key = 'bench/sink:'): ProxyState {
+  return { ports: [{ key, namespace: 'bench', service: key, portName: '', protocol: 'TCP', port: 80, nodePort, externalIPs: [], endpoints: [{ ip: target.host, port: target.port }] }] };
+}
+
+const mb = (bps: number): string => `${Math.round(bps / 1e6)} MB/s`;
+
+function throughputRow(name: string, c: ThroughputComparison, target?: string, extra = ''): BenchRow {
+  const row: BenchRow = {
+    name,
+    value: round(c.ratio),
+    unit: 'ratio',
+    note: `${mb(c.proxiedBps)} vs direct ${mb(c.directBps)} (medians); per-round ratios ${c.ratios.map((r) => r.toFixed(2)).join(' ')}${extra}`,
+  };
+  if (target) row.target = target;
+  return row;
+}
+
+/** Userspace proxy throughput cells, with the proxy process's CPU per MB moved. */
+async function userspaceThroughput(proc: ProxyProcess, load: LoadSide, direct: Target, proxied: Target): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const cells: [string, number, number, string | undefined][] = [
+    ['1 conn, 64 KiB writes', 1, 64 * 1024, '>= 0.7'],
+    ['8 conns, 64 KiB writes', 8, 64 * 1024, '>= 0.7'],
+    ['1 conn, 1 MiB writes', 1, 1024 * 1024, undefined],
+  ];
+  for (const [label, connections, writeSize, target] of cells) {
+    const cpu0 = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs;
+    const bytes0 = load.sinkBytes();
+    const c = await compareThroughput(direct, proxied, load, { connections, writeSize, ms: cellMs, rounds });
+    // CPU of the proxy process over the cell ÷ all bytes the sink got (direct ones too: they cost the proxy nothing).
+    const cpuUs = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs - cpu0;
+    const proxiedShare = c.proxiedBps / (c.proxiedBps + c.directBps);
+    const perMB = cpuUs / (((load.sinkBytes() - bytes0) * proxiedShare) / 1e6);
+    rows.push(throughputRow(`proxy userspace throughput ${label}`, c, target, `; proxy CPU ≈ ${Math.round(perMB)} µs per MB`));
+  }
+  return rows;
+}
+
+async function referenceRows(proc: ProxyProcess, load: LoadSide): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const variant of ['pipe', 'pipeline'] as const) {
+    const { port } = await proc.ask<'plain'>({ type: 'plain', variant, host, target: load.sink });
+    const c = await compareThroughput(load.sink, { host, port }, load, { connections: 1, writeSize: 64 * 1024, ms: cellMs, rounds });
+    rows.push(throughputRow(`proxy reference: plain ${variant}() throughput 1 conn, 64 KiB writes`, c));
+  }
+  const { port } = await proc.ask<'plain'>({ type: 'plain', variant: 'pipe', host, target: load.echo });
+  const cpu0 = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs;
+  const lat = await compareLatency(load.echo, { host, port }, { blocks: 3, roundTrips: 5000, size: 64 });
+  const cpuPerRt = ((await proc.ask<'stats'>({ type: 'stats' })).cpuUs - cpu0) / (4 * 5000);
+  rows.push({ name: 'proxy reference: plain pipe() added latency p50', value: round(lat.proxied.p50 - lat.direct.p50), unit: 'µs', note: `p99 added ${round(lat.proxied.p99 - lat.direct.p99)} µs; proxy CPU ${round(cpuPerRt)} µs per round trip` });
+  return rows;
+}
+
+async function userspaceLatency(proc: ProxyProcess, load: LoadSide, proxied: Target): Promise<BenchRow[]> {
+  const blocks = 4;
+  const roundTrips = 5000;
+  const cpu0 = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs;
+  const lat = await compareLatency(load.echo, proxied, { blocks, roundTrips, size: 64 });
+  const cpuPerRt = ((await proc.ask<'stats'>({ type: 'stats' })).cpuUs - cpu0) / ((blocks + 1) * roundTrips);
+  const note = `64-byte ping-pong, 20 000 round trips each; direct p50 ${round(lat.direct.p50)} µs, p99 ${round(lat.direct.p99)} µs; proxied p50 ${round(lat.proxied.p50)} µs, p99 ${round(lat.proxied.p99)} µs; proxy CPU ${round(cpuPerRt)} µs per round trip`;
+  return [
+    { name: 'proxy userspace added latency p50', value: round(lat.proxied.p50 - lat.direct.p50), unit: 'µs', target: '<= 30', note },
+    { name: 'proxy userspace added latency p99', value: round(lat.proxied.p99 - lat.direct.p99), unit: 'µs', target: '<= 100' },
+  ];
+}
+
+/** One sync that opens 1000 listeners (1000 services × 3 endpoints), then the sync that closes them, in a fresh proxy process. */
+async function listenerSetup(): Promise<BenchRow[]> {
+  const proc = new ProxyProcess();
+  try {
+    const addr = '127.0.0.61';
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const ports = Array.from({ length: 1000 }, (_, i) => {
+      const key = `bench/svc-${String(i).padStart(4, '0')}:`;
+      const endpoints = [2, 3, 4].map((n) => ({ ip: `127.0.1.${n}`, port: 10_000 + i }));
+      return { key, namespace: 'bench', service: `svc-${i}`, portName: '', protocol: 'TCP' as const, port: 80, nodePort: base + i, externalIPs: [], endpoints };
+    });
+    const up = await proc.ask<'synced'>({ type: 'sync', state: { ports }, nodeAddress: addr });
+    const rss = (await proc.ask<'stats'>({ type: 'stats' })).rssBytes;
+    const again = await proc.ask<'synced'>({ type: 'sync', state: { ports }, nodeAddress: addr });
+    const down = await proc.ask<'synced'>({ type: 'sync', state: { ports: [] }, nodeAddress: addr });
+    return [{
+      name: 'proxy userspace listener set-up, 1000 services × 3 endpoints',
+      value: round(up.ms),
+      unit: 'ms',
+      note: `${up.listening} listeners open, ${up.failures} failed (ports ${base}–${base + 999} on ${addr}); the same state again ${round(again.ms)} ms; removing all ${round(down.ms)} ms; proxy RSS ${Math.round(rss / 2 ** 20)} MiB with them open`,
+    }];
+  } finally {
+    proc.stop();
+  }
+}
+
+export async function benchProxy(): Promise<BenchRow[]> {
+  const load = await startLoadSide();
+  const proc = new ProxyProcess();
+  try {
+    const [bulkPort, echoPort] = [await freePort(host), await freePort(host)];
+    await proc.ask<'synced'>({ type: 'sync', state: { ports: [...serviceState(load.sink, bulkPort, 'bench/sink:').ports, ...serviceState(load.echo, echoPort, 'bench/echo:').ports] }, nodeAddress: host });
+    const rows = [
+      ...(await userspaceThroughput(proc, load, load.sink, { host, port: bulkPort })),
+      ...(await userspaceLatency(proc, load, { host, port: echoPort })),
+      ...(await referenceRows(proc, load)),
+    ];
+    rows.push(...(await listenerSetup()));
+    return rows;
+  } finally {
+    proc.stop();
+    await load.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { formatTable } = await import('./stats.js');
+  console.log(formatTable(await benchProxy()));
+}
