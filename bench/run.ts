@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   pods: async () => (await import('./pods.js')).benchPods(),
   agent: async () => (await import('./agent.js')).benchAgent(),
   fleet: async () => (await import('./fleet.js')).benchFleet(),
+  proxy: async () => (await import('./proxy.js')).benchProxy(),
   scheduling: async () => (await import('./scheduling.js')).benchScheduling(),
 };
 
