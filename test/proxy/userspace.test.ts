@@ -171,6 +171,15 @@ describe('userspace proxy: listeners follow sync', () => {
     expect(await ask(taken, node)).toBe('a');
   });
 
+  it('reports a listener two service ports both ask for, and serves it for the first', async () => {
+    const [a, b] = await servers(['a', 'b']);
+    const p = await proxy();
+    const nodePort = await freePort(node);
+    await p.sync({ ports: [entry('default/one:', { nodePort, endpoints: eps([a!]) }), entry('default/two:', { nodePort, endpoints: eps([b!]) })] });
+    expect(p.listenFailures()).toEqual([{ key: 'default/two:', id: `TCP ${node}:${nodePort}`, error: 'already served for default/one:' }]);
+    expect(await ask(nodePort, node)).toBe('a');
+  });
+
   it('serves proxyPorts on the service address and local externalIPs on the service port', async () => {
     const [a] = await servers(['a']);
     const svcAddr = '127.0.0.31';
