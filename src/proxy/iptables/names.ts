@@ -7,17 +7,22 @@ import type { ProxyEndpoint, ServicePortEntry } from '../types.js';
 /** Every chain this backend owns starts with this: clean-up and crash recovery match on it. */
 export const chainPrefix = 'BRAMBLE-';
 
-export const chains = {
-  services: 'BRAMBLE-SERVICES',
-  nodePorts: 'BRAMBLE-NODEPORTS',
-  postrouting: 'BRAMBLE-POSTROUTING',
-  markMasq: 'BRAMBLE-MARK-MASQ',
-  forward: 'BRAMBLE-FORWARD',
-  input: 'BRAMBLE-INPUT',
-  output: 'BRAMBLE-OUTPUT',
-  reject: 'BRAMBLE-REJECT',
-  account: 'BRAMBLE-ACCOUNT',
-} as const;
+/** The fixed chains, for a prefix (tests on the host's own tables use another, never touching BRAMBLE-). */
+export function fixedChains(prefix = chainPrefix) {
+  return {
+    services: `${prefix}SERVICES`,
+    nodePorts: `${prefix}NODEPORTS`,
+    postrouting: `${prefix}POSTROUTING`,
+    markMasq: `${prefix}MARK-MASQ`,
+    forward: `${prefix}FORWARD`,
+    input: `${prefix}INPUT`,
+    output: `${prefix}OUTPUT`,
+    reject: `${prefix}REJECT`,
+    account: `${prefix}ACCOUNT`,
+  } as const;
+}
+
+export const chains = fixedChains();
 
 /** iptables' limit on chain names (XT_EXTENSION_MAXNAMELEN - 1). */
 export const maxChainName = 28;
@@ -50,10 +55,16 @@ function hash16(text: string): string {
   return out;
 }
 
-export function svcChain(entry: Pick<ServicePortEntry, 'key' | 'protocol'>): string {
-  return `BRAMBLE-SVC-${hash16(`${entry.key}/${entry.protocol}`)}`;
+/** A prefix must leave room for `SVC-` + 16 hash characters within 28. */
+export function checkPrefix(prefix: string): string {
+  if (!/^[A-Z0-9]+-$/.test(prefix) || prefix.length > 8) throw new Error(`chain prefix ${JSON.stringify(prefix)}: 2–8 characters A-Z0-9 ending in "-"`);
+  return prefix;
 }
 
-export function sepChain(entry: Pick<ServicePortEntry, 'key' | 'protocol'>, ep: Pick<ProxyEndpoint, 'ip' | 'port'>): string {
-  return `BRAMBLE-SEP-${hash16(`${entry.key}/${entry.protocol}/${ep.ip}:${ep.port}`)}`;
+export function svcChain(entry: Pick<ServicePortEntry, 'key' | 'protocol'>, prefix = chainPrefix): string {
+  return `${prefix}SVC-${hash16(`${entry.key}/${entry.protocol}`)}`;
+}
+
+export function sepChain(entry: Pick<ServicePortEntry, 'key' | 'protocol'>, ep: Pick<ProxyEndpoint, 'ip' | 'port'>, prefix = chainPrefix): string {
+  return `${prefix}SEP-${hash16(`${entry.key}/${entry.protocol}/${ep.ip}:${ep.port}`)}`;
 }

@@ -49,11 +49,11 @@ export class IptablesProxy implements ProxyBackend {
    */
   start(): Promise<void> {
     return this.serial(async () => {
-      const left = leftoversOf(parseSave(await this.save()));
+      const left = leftoversOf(parseSave(await this.save()), this.opts.chainPrefix);
       const stale = left.chains.nat.length + left.chains.filter.length;
       if (stale > 0) this.log.info({ chains: stale, jumps: left.jumps.length }, 'iptables: replacing chains left by an earlier run');
       const next = buildRuleSet(this.state, this.opts);
-      const plan = planRestore({ next, leftovers: left, insertJumps: jumpRules() });
+      const plan = planRestore({ next, leftovers: left, insertJumps: jumpRules(this.opts.chainPrefix) });
       await this.restore(plan.text);
       this.applied = next;
       this.conntrack = (await this.run(['conntrack', '--version']).catch(() => ({ code: 127 }))).code === 0;
@@ -89,7 +89,7 @@ export class IptablesProxy implements ProxyBackend {
     return this.serial(async () => {
       if (this.timer) clearInterval(this.timer);
       this.timer = undefined;
-      const left = leftoversOf(parseSave(await this.save()));
+      const left = leftoversOf(parseSave(await this.save()), this.opts.chainPrefix);
       await this.restore(planRestore({ next: emptyRules(), leftovers: left }).text);
       this.applied = undefined;
     });

@@ -43,8 +43,6 @@ export function parseSave(text: string): Saved {
   return out;
 }
 
-const ours = (chain: string): boolean => chain.startsWith(chainPrefix);
-const jumpsToOurs = (spec: string): boolean => /(?:^| )-[jg] BRAMBLE-/.test(spec);
 
 /** What a previous run (or a crashed one) left: our chains, and rules elsewhere that jump into them. */
 export interface Leftovers {
@@ -52,7 +50,9 @@ export interface Leftovers {
   jumps: JumpRule[];
 }
 
-export function leftoversOf(saved: Saved): Leftovers {
+export function leftoversOf(saved: Saved, prefix = chainPrefix): Leftovers {
+  const ours = (chain: string): boolean => chain.startsWith(prefix);
+  const jumpsToOurs = (spec: string): boolean => spec.includes(` -j ${prefix}`) || spec.includes(` -g ${prefix}`) || spec.startsWith(`-j ${prefix}`) || spec.startsWith(`-g ${prefix}`);
   const left: Leftovers = { chains: { nat: [], filter: [] }, jumps: [] };
   for (const t of tables) {
     const s = saved[t];

@@ -13,7 +13,7 @@
 //     rejected (BRAMBLE-REJECT); marked connections are counted (BRAMBLE-ACCOUNT) and, when
 //     forwarded, accepted before Docker's FORWARD chains (policy DROP).
 import type { ProxyEndpoint, ServicePortEntry, ProxyState } from '../types.js';
-import { chains, defaultMarkBit, sepChain, svcChain } from './names.js';
+import { chainPrefix, checkPrefix, defaultMarkBit, fixedChains, sepChain, svcChain } from './names.js';
 
 export type CounterField = 'connections' | 'bytesIn' | 'bytesOut' | 'failed';
 
@@ -41,6 +41,20 @@ export interface RuleOptions {
   markBit?: number;
   /** Per service port byte counters in the filter table (default true; costs a rule pair per front-end). */
   accounting?: boolean;
+  /** Chain name prefix (default BRAMBLE-; ≤ 8 characters). Only tests on a shared host use another. */
+  chainPrefix?: string;
+}
+
+/** The names rules are built with: fixed chains and the per-service/endpoint namers, for one prefix. */
+interface Names {
+  chains: ReturnType<typeof fixedChains>;
+  svc: (e: ServicePortEntry) => string;
+  sep: (e: ServicePortEntry, ep: ProxyEndpoint) => string;
+}
+
+function namesFor(prefix = chainPrefix): Names {
+  checkPrefix(prefix);
+  return { chains: fixedChains(prefix), svc: (e) => svcChain(e, prefix), sep: (e, ep) => sepChain(e, ep, prefix) };
 }
 
 const quote = (s: string): string => `"${s.replace(/["\\]/g, '')}"`;
@@ -48,7 +62,8 @@ const comment = (s: string): string => `-m comment --comment ${quote(s)}`;
 const proto = (e: ServicePortEntry): string => e.protocol.toLowerCase();
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
-export function jumpRules(): JumpRule[] {
+export function jumpRules(prefix = chainPrefix): JumpRule[] {
+  const chains = fixedChains(prefix);
   return [
     { table: 'nat', chain: 'PREROUTING', spec: `${comment('bramble service portals')} -j ${chains.services}` },
     { table: 'nat', chain: 'OUTPUT', spec: `${comment('bramble service portals')} -j ${chains.services}` },
@@ -70,12 +85,14 @@ function sortedEndpoints(e: ServicePortEntry): ProxyEndpoint[] {
 
 export function buildRuleSet(state: ProxyState, opts: RuleOptions = {}): RuleSet {
   const mark = opts.markBit ?? defaultMarkBit;
+  const n = namesFor(opts.chainPrefix);
+  const chains = n.chains;
   const entries = [...state.ports].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.protocol < b.protocol ? -1 : 1));
   const served = entries.filter((e) => e.endpoints.length > 0);
   const nat: TableRules = new Map();
   const filter: TableRules = new Map();
-  nat.set(chains.services, servicesRules(served));
-  nat.set(chains.nodePorts, served.flatMap((e) => (e.nodePort !== undefined ? [{ spec: `-p ${proto(e)} ${comment(`${e.key} nodePort`)} -m ${proto(e)} --dport ${e.nodePort} -j ${svcChain(e)}` }] : [])));
+  nat.set(chains.services, servicesRules(served, n));
+  nat.set(chains.nodePorts, served.flatMap((e) => (e.nodePort !== undefined ? [{ spec: `-p ${proto(e)} ${comment(`${e.key} nodePort`)} -m ${proto(e)} --dport ${e.nodePort} -j ${n.svc(e)}` }] : [])));
   nat.set(chains.markMasq, [{ spec: `-j MARK --or-mark ${hex(mark)}` }, { spec: `-j CONNMARK --or-mark ${hex(mark)}` }]);
   nat.set(chains.postrouting, [
     { spec: `-m mark ! --mark ${hex(mark)}/${hex(mark)} -j RETURN` },
@@ -84,8 +101,8 @@ export function buildRuleSet(state: ProxyState, opts: RuleOptions = {}): RuleSet
     { spec: `${comment('bramble service traffic requiring SNAT')} -j MASQUERADE --random-fully` },
   ]);
   for (const e of served) {
-    nat.set(svcChain(e), svcRules(e));
-    for (const ep of sortedEndpoints(e)) nat.set(sepChain(e, ep), sepRules(e, ep));
+    nat.set(n.svc(e), svcRules(e, n));
+    for (const ep of sortedEndpoints(e)) nat.set(n.sep(e, ep), sepRules(e, ep, n));
   }
   const accounting = opts.accounting ?? true;
   const marked = `-m connmark --mark ${hex(mark)}/${hex(mark)}`;
@@ -99,43 +116,43 @@ export function buildRuleSet(state: ProxyState, opts: RuleOptions = {}): RuleSet
   return { nat, filter };
 }
 
-function servicesRules(served: ServicePortEntry[]): Rule[] {
+function servicesRules(served: ServicePortEntry[], n: Names): Rule[] {
   const rules: Rule[] = [];
   for (const e of served) {
     for (const addr of frontAddresses(e)) {
       const what = addr === e.clusterIP ? 'cluster IP' : 'external IP';
-      rules.push({ spec: `-d ${addr}/32 -p ${proto(e)} ${comment(`${e.key} ${what}`)} -m ${proto(e)} --dport ${e.port} -j ${svcChain(e)}` });
+      rules.push({ spec: `-d ${addr}/32 -p ${proto(e)} ${comment(`${e.key} ${what}`)} -m ${proto(e)} --dport ${e.port} -j ${n.svc(e)}` });
     }
   }
   // Last, as kube-proxy does: only traffic that matched no service address is looked at as a NodePort.
   // Not 127.0.0.0/8: a DNAT from a loopback source to another node is dropped as martian (kube-proxy
   // sets route_localnet for it; we leave the host's sysctls alone), so localhost:nodePort is refused.
-  rules.push({ spec: `${comment('bramble service nodeports')} ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j ${chains.nodePorts}` });
+  rules.push({ spec: `${comment('bramble service nodeports')} ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j ${n.chains.nodePorts}` });
   return rules;
 }
 
-function svcRules(e: ServicePortEntry): Rule[] {
+function svcRules(e: ServicePortEntry, n: Names): Rule[] {
   const eps = sortedEndpoints(e);
   const c = comment(e.key);
   // Every new connection passes this first rule: its packet count is the connection count.
-  const rules: Rule[] = [{ spec: `${c} -j ${chains.markMasq}`, counts: { key: e.key, field: 'connections' } }];
+  const rules: Rule[] = [{ spec: `${c} -j ${n.chains.markMasq}`, counts: { key: e.key, field: 'connections' } }];
   if (e.affinitySeconds !== undefined) {
     for (const ep of eps) {
-      const sep = sepChain(e, ep);
+      const sep = n.sep(e, ep);
       rules.push({ spec: `${c} -m recent --name ${sep} --mask 255.255.255.255 --rsource --rcheck --seconds ${e.affinitySeconds} --reap -j ${sep}` });
     }
   }
   eps.forEach((ep, i) => {
-    const n = eps.length - i;
-    // 1/n of what is left at each step gives every endpoint the same share.
-    const pick = n > 1 ? `-m statistic --mode random --probability ${(1 / n).toFixed(10)} ` : '';
-    rules.push({ spec: `${c} ${pick}-j ${sepChain(e, ep)}` });
+    const left = eps.length - i;
+    // 1/left of what is left at each step gives every endpoint the same share.
+    const pick = left > 1 ? `-m statistic --mode random --probability ${(1 / left).toFixed(10)} ` : '';
+    rules.push({ spec: `${c} ${pick}-j ${n.sep(e, ep)}` });
   });
   return rules;
 }
 
-function sepRules(e: ServicePortEntry, ep: ProxyEndpoint): Rule[] {
-  const sep = sepChain(e, ep);
+function sepRules(e: ServicePortEntry, ep: ProxyEndpoint, n: Names): Rule[] {
+  const sep = n.sep(e, ep);
   const remember = e.affinitySeconds !== undefined ? `-m recent --name ${sep} --mask 255.255.255.255 --rsource --set ` : '';
   return [{ spec: `-p ${proto(e)} ${comment(e.key)} ${remember}-m ${proto(e)} -j DNAT --to-destination ${ep.ip}:${ep.port}` }];
 }
