@@ -2,6 +2,8 @@
 //  - desired state: every node gets a full `sync` of its pods (with their ConfigMaps and
 //    Secrets) when it says hello, then `upsert`/`delete` deltas as pods change;
 //  - reports: node status (registration + heartbeat), pod status, presence, log chunks;
+//  - services: every node gets every Service with its Endpoints (services.ts), full set on
+//    hello, then one delta per changed Service;
 //  - presence: Last Will `offline` or heartbeats missing past a grace → Ready=Unknown.
 // Everything a node sends is decoded strictly; a bad message costs one warn line and is dropped.
 // Work for one node runs in order (one promise chain per node), different nodes in parallel.
@@ -12,17 +14,20 @@ import type { KObject } from '../api/types.js';
 import type { ApiInterface, PodLogRequest, PodLogSource } from '../client/api.js';
 import type { Logger } from '../log/logger.js';
 import { decode, encode, ProtocolError } from '../protocol/codec.js';
-import { masterFeatures, type DesiredMessage, type LogsData, type LogsRequest, type NodeHeartbeat, type NodeStatusReport, type PodBundle, type PodStatusReport, type Presence } from '../protocol/messages.js';
+import { masterFeatures, type DesiredMessage, type LogsData, type LogsRequest, type NodeHeartbeat, type NodeStatusReport, type PodBundle, type PodStatusReport, type Presence, type ProxyReport, type ServicesMessage } from '../protocol/messages.js';
 import { allNodesTopic, fromNode, nodeTopic, parseNodeTopic } from '../protocol/topics.js';
 import { buildBundle, bundleFingerprint, nodeOf, usesObject } from './bundles.js';
 import { Informer, objectKey, type InformerEvent } from '../client/informer.js';
 import { LogStreams } from './logs.js';
+import { ServiceFeed } from './services.js';
 import { applyHeartbeat, applyStatusReport, defaultUsageDeadband, markNodeUnknown, statusSignature, usageMoved, writeNodeStatus, type UsageDeadband } from './node-status.js';
 
 const pods = resourceByKind('v1', 'Pod')!;
 const configMaps = resourceByKind('v1', 'ConfigMap')!;
 const secrets = resourceByKind('v1', 'Secret')!;
 const nodes = resourceByKind('v1', 'Node')!;
+const services = resourceByKind('v1', 'Service')!;
+const endpoints = resourceByKind('v1', 'Endpoints')!;
 
 export interface NodeGatewayOptions {
   /** e.g. mqtt://127.0.0.1:1883 (credentials in the URL are ignored: pass them below). */
@@ -44,6 +49,8 @@ export interface NodeGatewayOptions {
   /** Usage drift written at once rather than at the next refresh (default: 5 points of CPU, 2 of memory, 2 °C). */
   usageDeadband?: UsageDeadband;
   clientId?: string;
+  /** A node's proxy counters (master /metrics); each report is cumulative since `since`. */
+  onProxyReport?: (node: string, report: ProxyReport) => void;
 }
 
 interface Sent { node: string; uid: string; fingerprint: string }
@@ -67,7 +74,8 @@ const qos1: IClientPublishOptions = { qos: 1 };
 export class NodeGateway implements PodLogSource {
   private client: MqttClient | undefined;
   private readonly log: Logger;
-  private readonly informers: { pods: Informer; configMaps: Informer; secrets: Informer };
+  private readonly informers: { pods: Informer; configMaps: Informer; secrets: Informer; services: Informer; endpoints: Informer };
+  private readonly services: ServiceFeed;
   private synced = false;
   private readonly pendingHellos = new Set<string>();
   /** What each bound pod's node was last sent, so deltas go only where something changed. */
@@ -89,7 +97,10 @@ export class NodeGateway implements PodLogSource {
       pods: new Informer(api, pods, (t, o) => this.onPod(t, o), this.log),
       configMaps: new Informer(api, configMaps, (_t, o) => this.onReferenced('ConfigMap', o), this.log),
       secrets: new Informer(api, secrets, (_t, o) => this.onReferenced('Secret', o), this.log),
+      services: new Informer(api, services, (_t, o) => this.onService(o), this.log),
+      endpoints: new Informer(api, endpoints, (_t, o) => this.onService(o), this.log),
     };
+    this.services = new ServiceFeed({ services: this.informers.services, endpoints: this.informers.endpoints, send: (node, msg) => this.send(node, msg, 'services') });
     this.logs = new LogStreams({ publishLogsRequest: (node, msg) => this.publish(node, 'logs/request', msg) }, opts.logAnswerTimeoutMs ?? 10_000);
   }
 
@@ -116,7 +127,7 @@ export class NodeGateway implements PodLogSource {
     client.on('error', (err) => this.log.warn({ err: err.message }, 'MQTT connection error'));
     client.on('offline', () => this.log.warn('MQTT connection to the broker lost; reconnecting'));
     await this.subscribe();
-    for (const node of this.pendingHellos) this.sendSync(node);
+    for (const node of this.pendingHellos) { this.sendSync(node); this.services.sync(node); }
     this.pendingHellos.clear();
     const every = Math.max(100, Math.min(1000, Math.floor(this.presenceGraceMs / 4)));
     this.sweeper = setInterval(() => this.sweep(), every);
@@ -177,6 +188,7 @@ export class NodeGateway implements PodLogSource {
       case 'podstatus': return this.enqueue(node, 'podstatus', () => this.onPodStatus(node, msg as PodStatusReport));
       case 'presence': return this.onPresence(node, msg as Presence, retained);
       case 'logs/data': this.seen(node); this.logs.receive(node, msg as LogsData); return;
+      case 'proxy': this.seen(node); this.opts.onProxyReport?.(node, msg as ProxyReport); return;
       default: this.log.warn({ node, topic, reason: 'unexpected topic' }, 'dropped MQTT message');
     }
   }
@@ -201,6 +213,7 @@ export class NodeGateway implements PodLogSource {
     this.seen(node);
     if (!this.synced) { this.pendingHellos.add(node); return; }
     this.sendSync(node);
+    this.services.sync(node);
   }
 
   /**
@@ -277,6 +290,7 @@ export class NodeGateway implements PodLogSource {
       return;
     }
     this.lastSeen.delete(node);
+    this.services.forget(node);
     this.presenceLost(node, 'the node disconnected (MQTT Last Will)');
   }
 
@@ -339,6 +353,10 @@ export class NodeGateway implements PodLogSource {
     this.podChanged(pod, type === 'DELETED');
   }
 
+  private onService(obj: KObject): void {
+    if (this.synced) this.services.changed(obj);
+  }
+
   private onReferenced(kind: 'ConfigMap' | 'Secret', obj: KObject): void {
     if (!this.synced) return;
     for (const pod of this.informers.pods.items.values()) {
@@ -363,11 +381,11 @@ export class NodeGateway implements PodLogSource {
     this.send(node, { v: 1, type: 'upsert', revision, bundle });
   }
 
-  private send(node: string, msg: DesiredMessage): void {
-    this.publish(node, 'desired', msg).catch((err: unknown) => this.log.warn({ node, err: String(err) }, 'could not publish desired state'));
+  private send(node: string, msg: DesiredMessage | ServicesMessage, leaf: 'desired' | 'services' = 'desired'): void {
+    this.publish(node, leaf, msg).catch((err: unknown) => this.log.warn({ node, err: String(err) }, `could not publish ${leaf}`));
   }
 
-  private async publish(node: string, leaf: 'desired' | 'logs/request', msg: DesiredMessage | LogsRequest): Promise<void> {
+  private async publish(node: string, leaf: 'desired' | 'services' | 'logs/request', msg: DesiredMessage | ServicesMessage | LogsRequest): Promise<void> {
     if (this.stopped || !this.client) return;
     await this.client.publishAsync(nodeTopic(node, leaf), encode(msg), qos1);
   }

@@ -56,6 +56,72 @@ export const DesiredDelete = Type.Object({
 export const DesiredMessage = Type.Union([DesiredSync, DesiredUpsert, DesiredDelete]);
 export type DesiredMessage = Static<typeof DesiredMessage>;
 
+// ---- master → node: services -------------------------------------------------------------
+
+const PortNumber = Type.Integer({ minimum: 1, maximum: 65535 });
+const IPv4or6 = Type.String({ minLength: 2, maxLength: 45, pattern: '^[0-9A-Fa-f.:]+$' });
+
+/** One ready endpoint of a service port: a pod's node address and published host port. */
+export const ServiceEndpoint = Type.Object({
+  ip: IPv4or6,
+  port: PortNumber,
+  nodeName: Type.Optional(Name),
+}, { additionalProperties: false });
+
+/** One port of a Service, with its ready endpoints (matched by port name, as the proxy uses them). */
+export const ServiceBundlePort = Type.Object({
+  name: Type.Optional(Type.String({ maxLength: 63 })),
+  protocol: Type.Union([Type.Literal('TCP'), Type.Literal('UDP'), Type.Literal('SCTP')]),
+  port: PortNumber,
+  nodePort: Type.Optional(PortNumber),
+  /** Bramble: where the userspace proxy serves this port for pods (Service status.proxyPorts). */
+  proxyPort: Type.Optional(PortNumber),
+  endpoints: Type.Array(ServiceEndpoint, { maxItems: 4096 }),
+}, { additionalProperties: false });
+
+/**
+ * A Service and its Endpoints pruned to what a node's proxy and the pods' environment
+ * variables need; ports in the Service's order (the first one names `{NAME}_SERVICE_PORT`).
+ */
+export const ServiceBundle = Type.Object({
+  namespace: Name, name: Name,
+  /** The highest resourceVersion of the Service and its Endpoints. */
+  revision: Type.Integer({ minimum: 0 }),
+  type: Type.Optional(Type.String({ maxLength: 32 })),
+  /** Absent for a headless Service. */
+  clusterIP: Type.Optional(IPv4or6),
+  ports: Type.Array(ServiceBundlePort, { maxItems: 256 }),
+  /** spec.externalIPs and LoadBalancer ingress addresses: served at `port` by the node that holds them. */
+  externalIPs: Type.Optional(Type.Array(IPv4or6, { maxItems: 64 })),
+  /** ClientIP session affinity timeout; absent for none. */
+  affinitySeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+}, { additionalProperties: false });
+export type ServiceBundle = Static<typeof ServiceBundle>;
+
+/** Every Service of the cluster (any pod may call any service): services not listed are gone. Sent on every (re)connect. */
+export const ServicesSync = Type.Object({
+  v: V, type: Type.Literal('services.sync'),
+  revision: Type.Integer({ minimum: 0 }),
+  services: Type.Array(ServiceBundle),
+}, { additionalProperties: false });
+
+/** One Service added or changed (its spec, status or Endpoints). */
+export const ServicesUpsert = Type.Object({
+  v: V, type: Type.Literal('services.upsert'),
+  revision: Type.Integer({ minimum: 0 }),
+  service: ServiceBundle,
+}, { additionalProperties: false });
+
+/** One Service gone. */
+export const ServicesDelete = Type.Object({
+  v: V, type: Type.Literal('services.delete'),
+  revision: Type.Integer({ minimum: 0 }),
+  namespace: Name, name: Name,
+}, { additionalProperties: false });
+
+export const ServicesMessage = Type.Union([ServicesSync, ServicesUpsert, ServicesDelete]);
+export type ServicesMessage = Static<typeof ServicesMessage>;
+
 // ---- master → node: logs -----------------------------------------------------------------
 
 export const LogsStart = Type.Object({
@@ -138,13 +204,38 @@ export const LogsData = Type.Object({
 }, { additionalProperties: false });
 export type LogsData = Static<typeof LogsData>;
 
+/** Cumulative counters of one service port on a node since its proxy started. */
+export const ProxyPortCounters = Type.Object({
+  /** `namespace/name:portName`. */
+  key: Type.String({ minLength: 3, maxLength: 600 }),
+  connections: Type.Integer({ minimum: 0 }),
+  bytesIn: Type.Integer({ minimum: 0 }),
+  bytesOut: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+}, { additionalProperties: false });
+
+/**
+ * The node's proxy: its mode and per service port counters (only ports with traffic). Sent
+ * after connecting and then every 30 s while they changed; cumulative, so a lost one costs nothing.
+ */
+export const ProxyReport = Type.Object({
+  v: V, type: Type.Literal('proxy'),
+  mode: Type.Union([Type.Literal('iptables'), Type.Literal('userspace')]),
+  /** Counters restart at 0 when this changes (a new agent process). */
+  since: Type.String({ maxLength: 40 }),
+  services: Type.Array(ProxyPortCounters, { maxItems: 10_000 }),
+}, { additionalProperties: false });
+export type ProxyReport = Static<typeof ProxyReport>;
+
 /** The schema of each topic leaf. */
 export const topicSchemas: Record<string, TSchema> = {
   'desired': DesiredMessage,
+  'services': ServicesMessage,
   'logs/request': LogsRequest,
   'hello': Hello,
   'status': Type.Union([NodeStatusReport, NodeHeartbeat]),
   'podstatus': PodStatusReport,
   'presence': Presence,
   'logs/data': LogsData,
+  'proxy': ProxyReport,
 };

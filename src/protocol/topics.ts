@@ -1,12 +1,14 @@
 // MQTT topic layout between the master and its nodes. Versioned, one subtree per node:
 //
 //   bramble/v1/nodes/{node}/desired        master → node  desired state (sync, upsert, delete)
+//   bramble/v1/nodes/{node}/services       master → node  Services + Endpoints for the proxy and env vars
 //   bramble/v1/nodes/{node}/hello          node → master  "I am (re)connected, send everything"
 //   bramble/v1/nodes/{node}/status         node → master  node status + heartbeat
 //   bramble/v1/nodes/{node}/podstatus      node → master  one pod's status
 //   bramble/v1/nodes/{node}/presence       node → master  "online" (retained); Last Will: "offline"
 //   bramble/v1/nodes/{node}/logs/request   master → node  start or cancel a log stream
 //   bramble/v1/nodes/{node}/logs/data      node → master  log chunks, tagged with the stream id
+//   bramble/v1/nodes/{node}/proxy          node → master  proxy mode and per service port counters
 //
 // A node may subscribe only to the master → node topics of its own subtree and publish only
 // to the node → master topics of its own subtree. See docs/protocol.md.
@@ -15,9 +17,9 @@ export const protocolVersion = 1;
 export const topicRoot = 'bramble/v1/nodes';
 
 /** Topics a node receives (master publishes). */
-export const toNode = ['desired', 'logs/request'] as const;
+export const toNode = ['desired', 'services', 'logs/request'] as const;
 /** Topics a node sends (master subscribes). */
-export const fromNode = ['hello', 'status', 'podstatus', 'presence', 'logs/data'] as const;
+export const fromNode = ['hello', 'status', 'podstatus', 'presence', 'logs/data', 'proxy'] as const;
 
 export type ToNodeTopic = (typeof toNode)[number];
 export type FromNodeTopic = (typeof fromNode)[number];
