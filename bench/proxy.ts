@@ -216,7 +216,17 @@ function throughputRow(name: string, c: ThroughputComparison, target?: string, e
   return row;
 }
 
-/** Userspace proxy throughput cells, with the proxy process's CPU per MB moved. */
+/** One throughput comparison, with the proxy process's CPU time per MB it moved. */
+async function throughputCell(proc: ProxyProcess, load: LoadSide, direct: Target, proxied: Target, o: ThroughputOptions): Promise<{ c: ThroughputComparison; cpuPerMB: number }> {
+  const cpu0 = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs;
+  const bytes0 = load.sinkBytes();
+  const c = await compareThroughput(direct, proxied, load, { ...o, rounds });
+  const cpuUs = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs - cpu0;
+  // The sink counted direct bytes too (they cost the proxy nothing): estimate the proxied share.
+  const proxiedShare = c.proxiedBps / (c.proxiedBps + c.directBps);
+  return { c, cpuPerMB: cpuUs / (((load.sinkBytes() - bytes0) * proxiedShare) / 1e6) };
+}
+
 async function userspaceThroughput(proc: ProxyProcess, load: LoadSide, direct: Target, proxied: Target): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const cells: [string, number, number, string | undefined][] = [
@@ -225,14 +235,8 @@ async function userspaceThroughput(proc: ProxyProcess, load: LoadSide, direct: T
     ['1 conn, 1 MiB writes', 1, 1024 * 1024, undefined],
   ];
   for (const [label, connections, writeSize, target] of cells) {
-    const cpu0 = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs;
-    const bytes0 = load.sinkBytes();
-    const c = await compareThroughput(direct, proxied, load, { connections, writeSize, ms: cellMs, rounds });
-    // CPU of the proxy process over the cell ÷ all bytes the sink got (direct ones too: they cost the proxy nothing).
-    const cpuUs = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs - cpu0;
-    const proxiedShare = c.proxiedBps / (c.proxiedBps + c.directBps);
-    const perMB = cpuUs / (((load.sinkBytes() - bytes0) * proxiedShare) / 1e6);
-    rows.push(throughputRow(`proxy userspace throughput ${label}`, c, target, `; proxy CPU ≈ ${Math.round(perMB)} µs per MB`));
+    const { c, cpuPerMB } = await throughputCell(proc, load, direct, proxied, { connections, writeSize, ms: cellMs });
+    rows.push(throughputRow(`proxy userspace throughput ${label}`, c, target, `; proxy CPU ≈ ${Math.round(cpuPerMB)} µs per MB`));
   }
   return rows;
 }
@@ -241,8 +245,8 @@ async function referenceRows(proc: ProxyProcess, load: LoadSide): Promise<BenchR
   const rows: BenchRow[] = [];
   for (const variant of ['pipe', 'pipeline'] as const) {
     const { port } = await proc.ask<'plain'>({ type: 'plain', variant, host, target: load.sink });
-    const c = await compareThroughput(load.sink, { host, port }, load, { connections: 1, writeSize: 64 * 1024, ms: cellMs, rounds });
-    rows.push(throughputRow(`proxy reference: plain ${variant}() throughput 1 conn, 64 KiB writes`, c));
+    const { c, cpuPerMB } = await throughputCell(proc, load, load.sink, { host, port }, { connections: 1, writeSize: 64 * 1024, ms: cellMs });
+    rows.push(throughputRow(`proxy reference: plain ${variant}() throughput 1 conn, 64 KiB writes`, c, undefined, `; proxy CPU ≈ ${Math.round(cpuPerMB)} µs per MB`));
   }
   const { port } = await proc.ask<'plain'>({ type: 'plain', variant: 'pipe', host, target: load.echo });
   const cpu0 = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs;
