@@ -41,12 +41,14 @@ export class EventRecorder {
     return new EventRecorder({ ...this.opts, component });
   }
 
-  record(obj: KObject, type: EventType, reason: string, message: string): void {
+  /** Never rejects; the promise settles when the write is done (callers may pace their Events on it). */
+  record(obj: KObject, type: EventType, reason: string, message: string): Promise<void> {
     const p = this.write(obj, type, reason, message).catch((err: unknown) => {
       this.opts.logger.debug({ err, reason, object: obj.metadata.name }, 'event not recorded');
     });
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
+    return p;
   }
 
   /** Waits for the events recorded so far to be written (tests, shutdown). */

@@ -15,9 +15,13 @@ function nsName(pod: Pod): string {
 }
 
 /** POST pods/{name}/binding: sets spec.nodeName once and PodScheduled=True (409 if already bound). */
-export async function bindPod(api: ApiInterface, events: EventRecorder, pod: Pod, node: string): Promise<void> {
+export async function bindPod(api: ApiInterface, pod: Pod, node: string): Promise<void> {
   await api.bind(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', node);
-  events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${nsName(pod)} to ${node}`);
+}
+
+/** The Event `Scheduled` of a bound pod (written after the binding, at the events' own pace). */
+export function recordScheduled(events: EventRecorder, pod: Pod, node: string): Promise<void> {
+  return events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${nsName(pod)} to ${node}`);
 }
 
 function sameCondition(a: Condition | undefined, b: Condition): boolean {

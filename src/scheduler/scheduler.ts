@@ -7,11 +7,12 @@ import type { ApiInterface } from '../client/api.js';
 import type { EventRecorder } from '../client/events.js';
 import type { Informer, InformerEvent, SharedInformers } from '../client/informer.js';
 import type { Logger } from '../log/logger.js';
-import { bindPod, markUnschedulable, nodesType, podsType, preempt } from './actions.js';
+import { bindPod, markUnschedulable, nodesType, podsType, preempt, recordScheduled } from './actions.js';
 import { SchedulerCache } from './cache.js';
 import { schedulerConfig, type SchedulerConfig } from './config.js';
 import { decide, nodesToFind, unschedulableMessage } from './decide.js';
 import { holdsResources, podInfo, podKey } from './node-info.js';
+import { Limiter } from './limiter.js';
 import { findPreemption } from './preemption.js';
 import { SchedulingQueue } from './queue.js';
 import type { PodInfo, SchedulingContext } from './types.js';
@@ -27,6 +28,11 @@ export interface SchedulerOptions {
 
 /** Pods scheduled between two yields to the event loop (informer events must get through). */
 const batch = 32;
+/** Bindings in flight at once; the loop waits for a free slot beyond (see limiter.ts). */
+const maxBinds = 128;
+/** Scheduled Events written at once, and waiting at most; past that they are dropped. */
+const maxEventWrites = 8;
+const maxEventsQueued = 20_000;
 
 const terminal = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
@@ -46,6 +52,8 @@ export class Scheduler {
   /** Pending pods nominated to a node by a preemption: their room is kept for them. */
   private readonly nominated = new Map<string, PodInfo>();
   private readonly inflight = new Set<Promise<void>>();
+  private readonly binds = new Limiter(maxBinds);
+  private readonly scheduledEvents = new Limiter(maxEventWrites, maxEventsQueued);
   private readonly unsubscribe: (() => void)[] = [];
   private running = false;
   private loop: Promise<void> | undefined;
@@ -75,6 +83,8 @@ export class Scheduler {
     this.running = false;
     this.wake();
     await this.loop;
+    await this.binds.idle();
+    await this.scheduledEvents.idle();
     await Promise.all([...this.inflight]);
     for (const u of this.unsubscribe.splice(0)) u();
     await this.opts.events.flush();
@@ -140,6 +150,7 @@ export class Scheduler {
   private async run(): Promise<void> {
     let n = 0;
     while (this.running) {
+      if (this.binds.full) await this.binds.slot();
       const pod = this.queue.pop();
       if (!pod) { await this.idle(); continue; }
       try {
@@ -180,7 +191,7 @@ export class Scheduler {
     });
     if (d.fit) {
       this.cache.assume(pod, d.node);
-      this.track(this.bind(pod, d.node));
+      this.binds.run(() => this.bind(pod, d.node));
       return;
     }
     const message = unschedulableMessage(d.total, d.reasons);
@@ -212,8 +223,11 @@ export class Scheduler {
   private async bind(pod: Pod, node: string): Promise<void> {
     const key = podKey(pod);
     try {
-      await bindPod(this.opts.api, this.opts.events, pod, node);
+      await bindPod(this.opts.api, pod, node);
       this.queue.forget(key);
+      if (!this.scheduledEvents.run(() => recordScheduled(this.opts.events, pod, node)) && this.scheduledEvents.dropped === 1) {
+        this.opts.logger.warn({ queued: maxEventsQueued }, 'too many Scheduled Events waiting to be written; dropping some');
+      }
     } catch (err) {
       this.cache.forget(key);
       const code = (err as { code?: unknown }).code;
