@@ -1,4 +1,4 @@
-// The YAML examples in docs/scheduler.md are valid pods, and the decision treats them as the page says.
+// The YAML examples in docs/scheduling.md are valid pods, and the decision treats them as the page says.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,11 +8,11 @@ import { buildNodeInfos, podInfo } from '../../src/scheduler/node-info.js';
 import { startHarness, type Harness } from '../apiserver/harness.js';
 import { ctx, node, pod } from './fixtures.js';
 
-const page = readFileSync(new URL('../../docs/scheduler.md', import.meta.url), 'utf8');
+const page = readFileSync(new URL('../../docs/scheduling.md', import.meta.url), 'utf8');
 const examples = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as Pod);
 const byName = (n: string): Pod => examples.find((p) => p.metadata.name === n)!;
 
-describe('docs/scheduler.md examples', () => {
+describe('docs/scheduling.md examples', () => {
   let h: Harness;
   beforeAll(async () => { h = await startHarness(); });
   afterAll(async () => { await h.stop(); });

@@ -42,7 +42,7 @@ function scoring(value: string): 'spread' | 'binpack' {
   return value;
 }
 
-/** The scheduler settings given on the command line (docs/scheduler.md). */
+/** The scheduler settings given on the command line (docs/scheduling.md). */
 export function schedulerSettings(flags: MasterFlags): { scoring?: 'spread' | 'binpack' } {
   return flags.schedulerScoring !== undefined ? { scoring: flags.schedulerScoring } : {};
 }
