@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   agent: async () => (await import('./agent.js')).benchAgent(),
   fleet: async () => (await import('./fleet.js')).benchFleet(),
   proxy: async () => (await import('./proxy.js')).benchProxy(),
+  'proxy-iptables': async () => (await import('./proxy-iptables.js')).benchProxyIptables(),
   scheduling: async () => (await import('./scheduling.js')).benchScheduling(),
 };
 

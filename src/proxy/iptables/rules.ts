@@ -52,9 +52,20 @@ interface Names {
   sep: (e: ServicePortEntry, ep: ProxyEndpoint) => string;
 }
 
+/** Names for one build, memoized: each is asked for several times and a sha256 is not free (1000 services: ~12 000 asks). */
 function namesFor(prefix = chainPrefix): Names {
   checkPrefix(prefix);
-  return { chains: fixedChains(prefix), svc: (e) => svcChain(e, prefix), sep: (e, ep) => sepChain(e, ep, prefix) };
+  const memo = new Map<string, string>();
+  const once = (id: string, make: () => string): string => {
+    let v = memo.get(id);
+    if (v === undefined) memo.set(id, (v = make()));
+    return v;
+  };
+  return {
+    chains: fixedChains(prefix),
+    svc: (e) => once(`${e.key}\0${e.protocol}`, () => svcChain(e, prefix)),
+    sep: (e, ep) => once(`${e.key}\0${e.protocol}\0${ep.ip}:${ep.port}`, () => sepChain(e, ep, prefix)),
+  };
 }
 
 const quote = (s: string): string => `"${s.replace(/["\\]/g, '')}"`;
