@@ -1,7 +1,7 @@
 // A UDP listener for one (address, port) of one service port. Each client (ip:port) is a flow:
 // a socket connected to the endpoint chosen for it, so replies come back on that socket and are
 // sent to the client from the service socket (the address it sent to). A flow closes after
-// being idle for `idleMs`; at most `maxFlows` are open per listener (the idlest one is closed to
+// being idle for `idleMs`; at most `maxFlows` are open per listener (the oldest one is closed to
 // make room), so a scan of source ports cannot exhaust file descriptors.
 import dgram from 'node:dgram';
 import net from 'node:net';
