@@ -1,6 +1,7 @@
 // The agent (kubelet) on a worker: loads its saved desired state and runs those pods at once,
 // with or without the master; reports node and pod status over MQTT; applies desired-state
-// messages (sync, upsert, delete) and saves them for the next start; serves log streams.
+// messages (sync, upsert, delete) and saves them for the next start; serves log streams;
+// runs the service proxy over the Services the master pushes (kept in the state file too).
 // Everything it needs comes in as arguments, so tests and hollow agents wire it freely.
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { isValidNodeName } from '../protocol/topics.js';
 import { brambleVersion } from '../version.js';
 import { systemClock, type Clock } from './clock.js';
 import { detectProfile, loadProfiles, type HardwareProfile } from './hardware.js';
-import { decodeDesired, decodeLogsRequest, ProtocolError } from './decode.js';
+import { decodeDesired, decodeLogsRequest, decodeServices, ProtocolError } from './decode.js';
 import { MasterLink } from './link.js';
 import { LogStreams } from './logs.js';
 import { kubeletBackoff, type BackoffOptions } from './pods/backoff.js';
@@ -18,6 +19,7 @@ import { PodManager } from './pods/manager.js';
 import { kubeProbeDefaults, type ProbeDefaults, type Prober } from './pods/probes.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { emptyState, StateStore, type AgentState } from './state.js';
+import { AgentServices, type AgentProxy } from './services.js';
 import { NodeStatusReporter } from './status/reporter.js';
 import type { HostFacts, NodeStatusSource } from './status/source.js';
 import { cpuMillis, memoryBytes } from '../api/quantity.js';
@@ -64,6 +66,8 @@ export interface AgentDeps {
   profile?: HardwareProfile;
   profilesDir?: string;
   options?: Partial<AgentTuning>;
+  /** The service proxy to run (none: Services only feed pods' environment variables). */
+  proxy?: AgentProxy;
 }
 
 export class AgentError extends Error {
@@ -92,6 +96,7 @@ export class Agent {
   private pods: PodManager | undefined;
   private reporter: NodeStatusReporter | undefined;
   private logs: LogStreams | undefined;
+  private services: AgentServices | undefined;
   private learnedIP: string | undefined;
   private profile_: HardwareProfile | undefined;
   private started = false;
@@ -136,6 +141,10 @@ export class Agent {
     if (saved) this.state = saved;
     this.log.info({ profile: this.profile_.id, pods: this.state.pods.size, appliedRevision: this.state.appliedRevision }, saved ? 'loaded local state' : 'no local state yet');
 
+    this.services = new AgentServices({
+      state: this.state, proxy: this.d.proxy, logger: this.log,
+      publish: async (r) => (await this.link?.publish('proxy', r)) ?? false,
+    });
     this.reporter = this.makeReporter(facts, this.profile_);
     this.pods = this.makePodManager(facts, this.profile_);
     this.logs = new LogStreams({
@@ -145,6 +154,7 @@ export class Agent {
     // Edge autonomy: run what was last wanted before, and without, the master.
     this.pods.setDesired(this.state.pods.values(), saved !== undefined);
     this.pods.start();
+    await this.services.start();
     await this.reporter.start();
 
     this.link = new MasterLink({
@@ -164,6 +174,7 @@ export class Agent {
     this.reporter?.stop();
     await this.link?.stop();
     await this.pods?.stop();
+    await this.services?.stop();
     await this.store.save(this.state).catch((err: unknown) => this.log.warn({ err }, 'saving local state failed'));
   }
 
@@ -185,6 +196,7 @@ export class Agent {
       nodeCpuMillis: Math.max(0, facts.cpus * 1000 - reserved('cpu', cpuMillis)),
       nodeMemoryBytes: Math.max(0, facts.memoryBytes - reserved('memory', memoryBytes)),
       onStatus: (r) => this.sendPodStatus(r),
+      serviceEnv: (pod) => this.services?.envFor(pod.metadata.namespace ?? 'default', pod.spec.enableServiceLinks !== false) ?? {},
       onRuntimeProblem: (m) => this.reporter?.setRuntimeProblem(m),
     });
   }
@@ -204,12 +216,19 @@ export class Agent {
     const status = this.reporter?.current();
     if (status) void this.link?.publish('status', status).catch(() => undefined);
     for (const r of this.pods?.reports() ?? []) this.sendPodStatus(r);
+    void this.services?.report(true);
+  }
+
+  /** The service proxy's state (tests). */
+  get proxy(): AgentServices | undefined {
+    return this.services;
   }
 
   private onMessage(leaf: string, payload: Buffer): void {
     try {
       if (leaf === 'desired') this.applyDesired(decodeDesired(payload));
       else if (leaf === 'logs/request') this.logs?.handle(decodeLogsRequest(payload));
+      else if (leaf === 'services' && this.services?.apply(decodeServices(payload))) this.saveState();
     } catch (err) {
       if (err instanceof ProtocolError) this.log.warn({ topic: leaf, err: err.message }, 'ignoring an invalid message from the master');
       else this.log.error({ err }, 'handling a message from the master failed');
@@ -239,7 +258,11 @@ export class Agent {
       s.appliedRevision = Math.max(s.appliedRevision, m.revision);
       pods.remove(m.uid);
     }
-    void this.store.save(s).catch((err: unknown) => this.log.error({ err }, 'saving local state failed'));
+    this.saveState();
+  }
+
+  private saveState(): void {
+    void this.store.save(this.state).catch((err: unknown) => this.log.error({ err }, 'saving local state failed'));
   }
 }
 

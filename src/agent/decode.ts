@@ -3,7 +3,8 @@
 // the agent's budget on a Pi Zero. The master is authenticated and is the only publisher on a
 // node's master → node topics, so the agent checks the envelope and the fields it relies on
 // instead, and refuses anything else with a ProtocolError like the codec's.
-import type { DesiredMessage, LogsRequest } from '../protocol/messages.js';
+import { isIP } from 'node:net';
+import type { DesiredMessage, LogsRequest, ServicesMessage } from '../protocol/messages.js';
 
 /** As src/protocol/codec.ts (not imported: it loads typebox at module load). */
 export const maxPayloadBytes = 4 * 1024 * 1024;
@@ -86,3 +87,47 @@ export function decodeLogsRequest(payload: Buffer, topic = 'logs/request'): Logs
   return m as unknown as LogsRequest;
 }
 
+
+// Services feed the packet filter's rules and listeners: every string that reaches them is
+// checked for its exact shape (names, addresses), not just its type.
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
+const isAddr = (v: unknown): boolean => typeof v === 'string' && isIP(v) !== 0;
+const protocols = new Set(['TCP', 'UDP', 'SCTP']);
+
+function checkEndpoint(e: unknown, where: string, topic: string): void {
+  if (!isObj(e) || !isAddr(e.ip) || !isPort(e.port)) fail(topic, `${where} needs an IP address and a port`);
+  if (e.nodeName !== undefined && !(typeof e.nodeName === 'string' && dnsSubdomain.test(e.nodeName))) fail(topic, `${where}.nodeName is not a node name`);
+}
+
+function checkServicePort(p: unknown, where: string, topic: string): void {
+  if (!isObj(p) || !isPort(p.port) || !protocols.has(p.protocol as string)) fail(topic, `${where} needs a port and a protocol (TCP, UDP, SCTP)`);
+  if (p.name !== undefined && !(typeof p.name === 'string' && (p.name === '' || dnsLabel.test(p.name)))) fail(topic, `${where}.name is not a port name`);
+  for (const k of ['nodePort', 'proxyPort'] as const) if (p[k] !== undefined && !isPort(p[k])) fail(topic, `${where}.${k} is not a port`);
+  if (!Array.isArray(p.endpoints)) fail(topic, `${where}.endpoints must be a list`);
+  p.endpoints.forEach((e, i) => checkEndpoint(e, `${where}.endpoints[${i}]`, topic));
+}
+
+function checkService(s: unknown, where: string, topic: string): void {
+  if (!isObj(s) || typeof s.namespace !== 'string' || !dnsLabel.test(s.namespace) || typeof s.name !== 'string' || !dnsLabel.test(s.name)) fail(topic, `${where} needs a namespace and a name`);
+  if (!isRev(s.revision)) fail(topic, `${where}.revision must be a non-negative integer`);
+  if (s.clusterIP !== undefined && !isAddr(s.clusterIP)) fail(topic, `${where}.clusterIP is not an IP address`);
+  if (s.externalIPs !== undefined && !(Array.isArray(s.externalIPs) && s.externalIPs.every(isAddr))) fail(topic, `${where}.externalIPs must be IP addresses`);
+  if (s.affinitySeconds !== undefined && !(Number.isInteger(s.affinitySeconds) && (s.affinitySeconds as number) >= 1 && (s.affinitySeconds as number) <= 86_400)) fail(topic, `${where}.affinitySeconds must be 1-86400`);
+  if (!Array.isArray(s.ports)) fail(topic, `${where}.ports must be a list`);
+  s.ports.forEach((p, i) => checkServicePort(p, `${where}.ports[${i}]`, topic));
+}
+
+export function decodeServices(payload: Buffer, topic = 'services'): ServicesMessage {
+  const m = parse(topic, payload);
+  if (!isRev(m.revision)) fail(topic, 'revision must be a non-negative integer');
+  if (m.type === 'services.sync') {
+    if (!Array.isArray(m.services)) fail(topic, 'services must be a list');
+    m.services.forEach((s, i) => checkService(s, `services[${i}]`, topic));
+  } else if (m.type === 'services.upsert') checkService(m.service, 'service', topic);
+  else if (m.type === 'services.delete') {
+    if (!isStr(m.namespace) || !isStr(m.name)) fail(topic, 'services.delete needs namespace and name');
+  } else fail(topic, `unknown type ${JSON.stringify(m.type)}`);
+  return m as unknown as ServicesMessage;
+}

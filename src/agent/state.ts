@@ -4,19 +4,25 @@
 // The file holds Secret data: it is created 0600 in a 0700 directory.
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { PodBundle } from '../protocol/messages.js';
+import type { PodBundle, ServiceBundle } from '../protocol/messages.js';
 
 export interface AgentState {
   /** Highest desired-state revision applied (0: never synced). */
   appliedRevision: number;
   /** Desired pods keyed by uid. */
   pods: Map<string, PodBundle>;
+  /** The Services the proxy serves and pods' env vars name, keyed `namespace/name`. */
+  services: Map<string, ServiceBundle>;
+  servicesRevision: number;
 }
 
 interface StateFileV1 {
   version: 1;
   appliedRevision: number;
   pods: PodBundle[];
+  /** Absent in files written before services were pushed to nodes. */
+  services?: ServiceBundle[];
+  servicesRevision?: number;
 }
 
 export class StateFileError extends Error {
@@ -29,7 +35,7 @@ export class StateFileError extends Error {
 export const stateFileName = 'agent-state.json';
 
 export function emptyState(): AgentState {
-  return { appliedRevision: 0, pods: new Map() };
+  return { appliedRevision: 0, pods: new Map(), services: new Map(), servicesRevision: 0 };
 }
 
 export class StateStore {
@@ -67,13 +73,18 @@ export class StateStore {
       const uid = b.pod.metadata.uid;
       if (uid) pods.set(uid, b);
     }
+    const services = new Map<string, ServiceBundle>();
+    for (const s of Array.isArray(f.services) ? f.services : []) services.set(`${s.namespace}/${s.name}`, s);
     this.lastText = text;
-    return { appliedRevision: f.appliedRevision, pods };
+    return { appliedRevision: f.appliedRevision, pods, services, servicesRevision: f.servicesRevision ?? 0 };
   }
 
   /** Saves are serialized; each one replaces the file in one rename. */
   save(state: AgentState): Promise<void> {
-    const body: StateFileV1 = { version: 1, appliedRevision: state.appliedRevision, pods: [...state.pods.values()] };
+    const body: StateFileV1 = {
+      version: 1, appliedRevision: state.appliedRevision, pods: [...state.pods.values()],
+      services: [...state.services.values()], servicesRevision: state.servicesRevision,
+    };
     const text = JSON.stringify(body);
     if (text === this.lastText) return this.writing;
     this.lastText = text;

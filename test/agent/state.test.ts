@@ -1,7 +1,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StateFileError, StateStore, stateFileName } from '../../src/agent/state.js';
+import { emptyState, StateFileError, StateStore, stateFileName } from '../../src/agent/state.js';
 import { bundle, pod, tempDir } from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -20,7 +20,7 @@ describe('local state file', () => {
     expect(await store.load()).toBeUndefined();
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { k: 'dg==' } };
     const b = bundle(pod('a'), { secrets: [secret] });
-    await store.save({ appliedRevision: 42, pods: new Map([[b.pod.metadata.uid!, b]]) });
+    await store.save({ ...emptyState(), appliedRevision: 42, pods: new Map([[b.pod.metadata.uid!, b]]) });
     const loaded = await new StateStore(d).load();
     expect(loaded?.appliedRevision).toBe(42);
     expect([...loaded!.pods.values()]).toEqual([b]);
@@ -30,7 +30,7 @@ describe('local state file', () => {
   it('never leaves a torn file: concurrent saves serialize, the last one wins, no temp files remain', async () => {
     const d = await dir();
     const store = new StateStore(d);
-    const saves = Array.from({ length: 20 }, (_, i) => store.save({ appliedRevision: i, pods: new Map() }));
+    const saves = Array.from({ length: 20 }, (_, i) => store.save({ ...emptyState(), appliedRevision: i, pods: new Map() }));
     await Promise.all(saves);
     expect((await store.load())?.appliedRevision).toBe(19);
     expect(await readdir(d)).toEqual([stateFileName]);
@@ -39,7 +39,7 @@ describe('local state file', () => {
   it('a crash mid-write (a stray temp file) leaves the previous state intact', async () => {
     const d = await dir();
     const store = new StateStore(d);
-    await store.save({ appliedRevision: 7, pods: new Map() });
+    await store.save({ ...emptyState(), appliedRevision: 7, pods: new Map() });
     await writeFile(path.join(d, `${stateFileName}.tmp-999`), '{"version":1,"appliedRev');
     expect((await new StateStore(d).load())?.appliedRevision).toBe(7);
   });
@@ -54,11 +54,25 @@ describe('local state file', () => {
   it('an identical save does not touch the disk', async () => {
     const d = await dir();
     const store = new StateStore(d);
-    await store.save({ appliedRevision: 1, pods: new Map() });
+    await store.save({ ...emptyState(), appliedRevision: 1, pods: new Map() });
     const before = (await stat(path.join(d, stateFileName))).mtimeMs;
     await new Promise((r) => setTimeout(r, 20));
-    await store.save({ appliedRevision: 1, pods: new Map() });
+    await store.save({ ...emptyState(), appliedRevision: 1, pods: new Map() });
     expect((await stat(path.join(d, stateFileName))).mtimeMs).toBe(before);
     expect(JSON.parse(await readFile(path.join(d, stateFileName), 'utf8'))).toMatchObject({ version: 1, appliedRevision: 1 });
+  });
+
+  it('keeps the Services the proxy serves; a file from before them loads with none', async () => {
+    const d = await dir();
+    const store = new StateStore(d);
+    const web = { namespace: 'default', name: 'web', revision: 9, clusterIP: '10.96.0.5', ports: [{ protocol: 'TCP' as const, port: 80, nodePort: 30080, endpoints: [{ ip: '192.168.1.4', port: 31000 }] }] };
+    await store.save({ ...emptyState(), services: new Map([['default/web', web]]), servicesRevision: 9 });
+    const loaded = await new StateStore(d).load();
+    expect([...loaded!.services.entries()]).toEqual([['default/web', web]]);
+    expect(loaded!.servicesRevision).toBe(9);
+    await writeFile(path.join(d, stateFileName), JSON.stringify({ version: 1, appliedRevision: 3, pods: [] }));
+    const old = await new StateStore(d).load();
+    expect(old!.services.size).toBe(0);
+    expect(old!.servicesRevision).toBe(0);
   });
 });

@@ -22,6 +22,8 @@ export interface EnvContext {
   /** Node allocatable, for resourceFieldRef of a container without limits. */
   nodeCpuMillis: number;
   nodeMemoryBytes: number;
+  /** Kubernetes service variables: the base that envFrom and env override, and `$(VAR)` may name. */
+  serviceEnv?: Record<string, string>;
 }
 
 export function configMapData(cm: ConfigMap): Record<string, string> {
@@ -126,7 +128,7 @@ function keyRefValue(
 
 /** The container's environment, in Kubernetes' order and with its expansion rules. */
 export function resolveEnv(c: Container, ctx: EnvContext): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...ctx.serviceEnv };
   for (const src of c.envFrom ?? []) {
     const prefix = src.prefix ?? '';
     const ref = src.configMapRef ?? src.secretRef;

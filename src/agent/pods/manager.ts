@@ -5,6 +5,7 @@
 // completions, and a timer (the earliest back-off, probe or retry, at most syncPeriodMs away).
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../log/logger.js';
+import type { Pod } from '../../api/schemas.js';
 import type { PodBundle, PodStatusReport } from '../../protocol/messages.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { runtimeLabels, type ContainerInfo, type ContainerRuntime } from '../runtime/runtime.js';
@@ -36,6 +37,8 @@ export interface PodManagerOptions {
   nodeCpuMillis: number;
   nodeMemoryBytes: number;
   onStatus: (r: PodStatusReport) => void;
+  /** The service environment variables of a container of this pod starting now. */
+  serviceEnv?: (pod: Pod) => Record<string, string>;
   /** A runtime call failed (message) or worked again (undefined). */
   onRuntimeProblem?: (message: string | undefined) => void;
 }
@@ -324,6 +327,7 @@ export class PodManager {
       nodeName: this.o.nodeName, dataDir: this.o.dataDir, hostIP: this.o.hostIP(), runtime: this.o.runtime,
       now: () => this.o.clock.now(), backoff: this.o.backoff, nodeCpuMillis: this.o.nodeCpuMillis, nodeMemoryBytes: this.o.nodeMemoryBytes,
       onProgress: () => this.requestPass(),
+      ...(this.o.serviceEnv ? { serviceEnv: this.o.serviceEnv } : {}),
     };
   }
 

@@ -21,6 +21,8 @@ export interface StartContext {
   nodeMemoryBytes: number;
   /** Called when the pull progress message changes noticeably (so status is reported). */
   onProgress: () => void;
+  /** Service environment variables (below envFrom and env, which win). */
+  serviceEnv?: (pod: Pod) => Record<string, string>;
 }
 
 /** Kubernetes' default: Always for :latest or an untagged image, else IfNotPresent. */
@@ -42,6 +44,7 @@ export function containerConfig(c: Container, bundle: PodBundle, sandbox: Sandbo
   const env = resolveEnv(c, {
     pod, configMaps: bundle.configMaps, secrets: bundle.secrets, nodeName: ctx.nodeName,
     podIP: sandbox.ip, hostIP: ctx.hostIP, nodeCpuMillis: ctx.nodeCpuMillis, nodeMemoryBytes: ctx.nodeMemoryBytes,
+    serviceEnv: ctx.serviceEnv?.(pod),
   });
   const limits = c.resources?.limits;
   const requests = c.resources?.requests;
