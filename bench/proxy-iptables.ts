@@ -21,8 +21,9 @@ import { compareLatency, type Target } from './proxy.js';
 import { round } from './stats.js';
 import type { BenchRow } from './types.js';
 
-const cellMs = Number(process.env.BENCH_PROXY_CELL_MS ?? 1000);
-const rounds = Number(process.env.BENCH_PROXY_ROUNDS ?? 5);
+// Many short alternating cells: on a busy 2-core machine a single cell swings by 2x either way.
+const cellMs = Number(process.env.BENCH_PROXY_CELL_MS ?? 500);
+const rounds = Number(process.env.BENCH_PROXY_ROUNDS ?? 9);
 const run = commandRunner();
 const sh = (argv: string[]): Promise<string> => runChecked(run, argv);
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { staleUdpFlows } from '../../src/proxy/iptables/conntrack.js';
 import { CounterBook } from '../../src/proxy/iptables/counters.js';
 import { chains, maxChainName, sepChain, svcChain } from '../../src/proxy/iptables/names.js';
-import { leftoversOf, parseSave, planRestore } from '../../src/proxy/iptables/restore.js';
+import { leftoversOf, parseChainListing, parseSave, planRestore } from '../../src/proxy/iptables/restore.js';
 import { buildRuleSet, jumpRules } from '../../src/proxy/iptables/rules.js';
 import type { ProxyState, ServicePortEntry } from '../../src/proxy/types.js';
 
@@ -191,6 +191,14 @@ describe('iptables counters and conntrack', () => {
     expect(book.snapshot([web.key])[0]!.connections).toBe(9);
     book.retain(new Set());
     expect(book.snapshot([web.key])[0]!.connections).toBe(0);
+  });
+
+  it('reads one chain\'s counters from iptables -v -S', () => {
+    const out = '-N BRAMBLE-SVC-X\n-A BRAMBLE-SVC-X -m comment --comment "default/web:http" -c 12 720 -j BRAMBLE-MARK-MASQ\n-A BRAMBLE-SVC-X -c 0 0 -j BRAMBLE-SEP-Y\n';
+    expect(parseChainListing('BRAMBLE-SVC-X', out).rules).toEqual([
+      { chain: 'BRAMBLE-SVC-X', spec: '-m comment --comment "default/web:http" -j BRAMBLE-MARK-MASQ', packets: 12, bytes: 720 },
+      { chain: 'BRAMBLE-SVC-X', spec: '-j BRAMBLE-SEP-Y', packets: 0, bytes: 0 },
+    ]);
   });
 
   it('deletes UDP flows to removed endpoints, and un-NATed flows when endpoints appear', () => {

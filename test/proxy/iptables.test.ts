@@ -72,6 +72,11 @@ describeIptables('iptables proxy in a network namespace', () => {
     expect(c!.connections).toBe(150);
     expect(c!.bytesIn).toBeGreaterThan(0);
     expect(c!.bytesOut).toBeGreaterThan(c!.bytesIn); // the answers are longer than the handshakes' share
+    // An endpoint leaves: the service chain is rewritten (its counters restart), the totals do not.
+    await p.sync({ ports: [web(t, { endpoints: web(t).endpoints.slice(0, 2) })] });
+    expect(names(await connectFrom(t.client, 'tcp', '10.96.0.10', 80, 10)).has('remote2')).toBe(false);
+    await p.refreshCounters();
+    expect(p.counters()[0]!.connections).toBe(160);
   });
 
   it('ClientIP affinity keeps a client on one endpoint', async () => {

@@ -44,6 +44,18 @@ export function parseSave(text: string): Saved {
 }
 
 
+/** `iptables -t T -v -S CHAIN` output (counters as `-c PACKETS BYTES` inside each rule) → that chain's rules. */
+export function parseChainListing(chain: string, text: string): SavedTable {
+  const rules: SavedRule[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`-A ${chain} `)) continue;
+    const m = / -c (\d+) (\d+)(?= |$)/.exec(line);
+    const spec = line.replace(/ -c \d+ \d+(?= |$)/, '').slice(`-A ${chain} `.length);
+    rules.push({ chain, spec, packets: Number(m?.[1] ?? 0), bytes: Number(m?.[2] ?? 0) });
+  }
+  return { chains: [chain], rules };
+}
+
 /** What a previous run (or a crashed one) left: our chains, and rules elsewhere that jump into them. */
 export interface Leftovers {
   chains: Record<Table, string[]>;
