@@ -275,6 +275,8 @@ export interface StartAgentOptions {
   runtime: 'docker' | 'fake';
   logger: Logger;
   dockerSocket?: string;
+  /** The service proxy (default auto); 'off' runs none. */
+  proxyMode?: 'auto' | 'iptables' | 'userspace' | 'off';
 }
 
 /** The CLI's factory: the real runtime and status source, loaded only when used. */
@@ -288,9 +290,12 @@ export async function startAgent(o: StartAgentOptions): Promise<Agent> {
     runtime = new FakeRuntime();
   }
   const { SystemInfoSource } = await import('./status/sysinfo.js');
+  const requested = o.proxyMode ?? 'auto';
+  const proxy = requested === 'off' ? undefined : await (await import('./proxy-setup.js')).makeAgentProxy({ requested, runtime, nodeIP: o.nodeIP, fallbackIP: guessNodeIP(), logger: o.logger });
   const agent = new Agent({
     nodeName: o.nodeName, mqtt: { url: o.masterUrl, username: o.nodeName, password: o.token }, runtime,
     status: new SystemInfoSource(o.dataDir), stateDir: path.resolve(o.dataDir), logger: o.logger, nodeIP: o.nodeIP,
+    ...(proxy ? { proxy } : {}),
   });
   await agent.start();
   return agent;

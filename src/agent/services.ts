@@ -1,9 +1,9 @@
 // The Services a node knows (pushed by the master, kept in the state file) and the proxy
 // backend serving them. Edge autonomy: the last known Services are served from the state file
-// at start, before and without the master. Backend syncs are coalesced: at most one in flight,
-// and the latest state wins (a burst of endpoint changes costs one or two syncs, not one each).
+// at start, before and without the master. Backend syncs are coalesced (src/proxy/coalesce.ts).
 import type { Logger } from '../log/logger.js';
 import type { ProxyReport, ServiceBundle, ServicesMessage } from '../protocol/messages.js';
+import { SyncLoop } from '../proxy/coalesce.js';
 import type { ProxyBackend, ProxyState, ServicePortEntry } from '../proxy/types.js';
 import { serviceEnv, type ServiceEnvTarget } from './pods/service-env.js';
 
@@ -56,22 +56,27 @@ export function proxyStateOf(bundles: Iterable<ServiceBundle>): ProxyState {
 export class AgentServices {
   private readonly log: Logger;
   private started = false;
-  private dirty = false;
-  private running: Promise<void> | undefined;
-  /** A failed sync waits for its retry timer rather than spinning. */
-  private retry: NodeJS.Timeout | undefined;
+  private readonly loop: SyncLoop;
   private reporter: NodeJS.Timeout | undefined;
   private lastReport = '';
   private readonly since = new Date().toISOString();
-  /** Backend syncs done (tests look at coalescing). */
-  syncs = 0;
 
   constructor(private readonly o: AgentServicesOptions) {
     this.log = o.logger.child({ component: 'proxy' });
+    this.loop = new SyncLoop({
+      run: () => o.proxy!.backend.sync(proxyStateOf(o.state.services.values())),
+      onError: (err) => this.log.warn({ err }, 'proxy sync failed; retrying'),
+      ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
+    });
   }
 
   get mode(): string {
     return this.o.proxy?.backend.mode ?? 'none';
+  }
+
+  /** Backend syncs done (tests look at coalescing). */
+  get syncs(): number {
+    return this.loop.runs;
   }
 
   /** Starts the backend and serves the services known now (from the state file). */
@@ -80,7 +85,8 @@ export class AgentServices {
     if (!proxy || this.started) return;
     await proxy.backend.start();
     this.started = true;
-    this.kick();
+    this.loop.kick();
+    this.loop.start();
     this.reporter = setInterval(() => void this.report(), this.o.reportEveryMs ?? 30_000);
     this.reporter.unref();
   }
@@ -90,9 +96,7 @@ export class AgentServices {
     if (!this.started) return;
     this.started = false;
     clearInterval(this.reporter);
-    clearTimeout(this.retry);
-    this.retry = undefined;
-    await this.running;
+    await this.loop.stop();
     await this.o.proxy?.backend.stop().catch((err: unknown) => this.log.warn({ err }, 'stopping the proxy failed'));
   }
 
@@ -113,7 +117,7 @@ export class AgentServices {
       if (!s.services.delete(serviceKey(m.namespace, m.name))) return false;
       s.servicesRevision = Math.max(s.servicesRevision, m.revision);
     }
-    this.kick();
+    this.loop.kick();
     return true;
   }
 
@@ -123,8 +127,8 @@ export class AgentServices {
   }
 
   /** Resolves when no sync is in flight or wanted. */
-  async settled(): Promise<void> {
-    while (this.running) await this.running;
+  settled(): Promise<void> {
+    return this.loop.settled();
   }
 
   /** The counters report: only ports with traffic. */
@@ -143,32 +147,5 @@ export class AgentServices {
     const text = JSON.stringify(r.services);
     if (!force && text === this.lastReport) return;
     if (await this.o.publish(r).catch(() => false)) this.lastReport = text;
-  }
-
-  private kick(): void {
-    this.dirty = true;
-    if (!this.started || this.running || this.retry) return;
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-      // A change that came in as the loop ended.
-      if (this.dirty && !this.retry) this.kick();
-    });
-  }
-
-  private async loop(): Promise<void> {
-    while (this.dirty && this.started) {
-      this.dirty = false;
-      try {
-        this.syncs++;
-        await this.o.proxy!.backend.sync(proxyStateOf(this.o.state.services.values()));
-      } catch (err) {
-        this.log.warn({ err }, 'proxy sync failed; retrying');
-        this.dirty = true;
-        clearTimeout(this.retry);
-        this.retry = setTimeout(() => { this.retry = undefined; this.kick(); }, this.o.retryMs ?? 5000);
-        this.retry.unref();
-        return;
-      }
-    }
   }
 }

@@ -66,7 +66,9 @@ export class Cluster {
 
   async startAgent(node: string, token: string, runtime: 'docker' | 'fake' = 'docker'): Promise<Running> {
     const mqttUrl = `mqtt://127.0.0.1:${this.mqttPort}`;
-    const proc = new Running(['agent', '--master', mqttUrl, '--token', token, '--name', node, '--data-dir', path.join(this.dir, `agent-${node}`), '--node-ip', '127.0.0.1', '--runtime', runtime], this.env);
+    const proc = new Running(['agent', '--master', mqttUrl, '--token', token, '--name', node, '--data-dir', path.join(this.dir, `agent-${node}`), '--node-ip', '127.0.0.1', '--runtime', runtime,
+      // Several agents share this host's network namespace: none may program its packet filter.
+      '--proxy-mode', 'userspace'], this.env);
     await proc.waitFor(/Agent .* Press Ctrl-C/);
     this.agents.set(node, proc);
     return proc;

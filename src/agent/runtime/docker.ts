@@ -209,6 +209,12 @@ export class DockerRuntime implements ContainerRuntime {
     return c && c.Config.Labels?.[runtimeLabels.sandbox] === 'true' ? toSandbox(c) : undefined;
   }
 
+  /** The default bridge's gateway: pods (whose sandboxes sit on that bridge) reach this node there. */
+  async serviceAddress(): Promise<string | undefined> {
+    const net = await this.engine(() => this.docker.getNetwork('bridge').inspect()) as { IPAM?: { Config?: { Gateway?: string }[] } };
+    return net.IPAM?.Config?.find((c) => c.Gateway && !c.Gateway.includes(':'))?.Gateway;
+  }
+
   /** Inspect, or undefined when the container is gone or not one of ours. */
   private async inspectOurs(id: string): Promise<EngineContainer | undefined> {
     return this.engine(async () => {

@@ -162,6 +162,12 @@ export interface ContainerRuntime {
   exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult>;
   /** Sandbox status: IP and ports (after an agent restart, to report them again). */
   inspectSandbox(id: string): Promise<Sandbox | undefined>;
+  /**
+   * An address of this node that containers can reach (Docker: the bridge network's gateway),
+   * where the userspace proxy serves services for pods; undefined when the runtime has none
+   * of its own (the node's address is used).
+   */
+  serviceAddress?(): Promise<string | undefined>;
 }
 
 /** Label keys on runtime objects. */

@@ -12,7 +12,17 @@ export interface AgentFlags {
   nodeIp?: string;
   runtime: 'docker' | 'fake';
   dockerSocket?: string;
+  proxyMode: ProxyModeFlag;
 }
+
+export type ProxyModeFlag = 'auto' | 'iptables' | 'userspace';
+
+export function parseProxyMode(value: string): ProxyModeFlag {
+  if (value !== 'auto' && value !== 'iptables' && value !== 'userspace') throw new InvalidArgumentError('expected "auto", "iptables" or "userspace".');
+  return value;
+}
+
+export const proxyModeHelp = 'service proxy: iptables (packet filter rules; needs root), userspace (forwarding in this process), or auto (iptables when usable)';
 
 function parseRuntime(value: string): 'docker' | 'fake' {
   if (value !== 'docker' && value !== 'fake') throw new InvalidArgumentError('expected "docker" or "fake".');
@@ -35,7 +45,8 @@ export function addAgentFlags(cmd: Command): Command {
     .option('--data-dir <dir>', 'local state and pod volumes (default: ~/.bramble/agent)')
     .option('--node-ip <ip>', 'the node\'s InternalIP, where pod ports are published (default: the local address towards the master)')
     .option('--runtime <runtime>', 'container runtime: docker, or fake (in memory, nothing runs)', parseRuntime, 'docker')
-    .option('--docker-socket <path>', 'Docker Engine socket (default /var/run/docker.sock)');
+    .option('--docker-socket <path>', 'Docker Engine socket (default /var/run/docker.sock)')
+    .option('--proxy-mode <mode>', proxyModeHelp, parseProxyMode, 'auto');
 }
 
 function untilSignal(): Promise<string> {
@@ -62,7 +73,7 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
   const [{ startAgent }, { createLogger }] = await Promise.all([import('../../agent/agent.js'), import('../../log/logger.js')]);
   const logger = createLogger({ name: 'bramble-agent' });
   const agent = await startAgent({
-    nodeName: name, masterUrl: flags.master, token, dataDir, nodeIP: flags.nodeIp, runtime: flags.runtime, logger,
+    nodeName: name, masterUrl: flags.master, token, dataDir, nodeIP: flags.nodeIp, runtime: flags.runtime, logger, proxyMode: flags.proxyMode,
     ...(flags.dockerSocket ? { dockerSocket: flags.dockerSocket } : {}),
   });
   process.stdout.write(`Agent ${name} → ${flags.master} (runtime ${flags.runtime}, data ${dataDir}). Press Ctrl-C to stop.\n`);
