@@ -9,6 +9,7 @@
 // placed, and a failure: SIGKILL of a real `bramble agent --runtime fake` process running pods
 // of a Deployment that tolerates `unreachable` for 0 s → Ready=Unknown → replacements Running.
 import { rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { BenchRow } from './types.js';
 import { nowMs, row, sleep, summarize } from './stats.js';
@@ -78,6 +79,20 @@ async function createAll(a: Api, names: string[], clients: number, tl: PodTimeli
   return errors;
 }
 
+/** The store's revision now (a list's resourceVersion): every write of any kind bumps it. */
+async function revision(a: Api): Promise<number> {
+  const r = await must(call(a, 'GET', '/api/v1/namespaces/default/pods?limit=1'), 'list pods');
+  return Number((r.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion);
+}
+
+/** Where the master's memory is, from its /metrics (prom-client's process metrics), in MB. */
+async function memoryNote(a: Api): Promise<string> {
+  const r = await call(a, 'GET', '/metrics');
+  const text = typeof r.body === 'string' ? r.body : '';
+  const metric = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
+  return `V8 heap used ${metric('bramble_nodejs_heap_size_used_bytes').toFixed(0)} MB of ${metric('bramble_nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${metric('bramble_nodejs_external_memory_bytes').toFixed(0)} MB (/metrics)`;
+}
+
 async function waitCount(what: string, m: Map<string, number>, n: number, timeoutMs: number): Promise<boolean> {
   return until(what, async () => (m.size >= n ? true : undefined), timeoutMs, 100).catch(() => false);
 }
@@ -130,6 +145,9 @@ async function throughput(c: Cluster, nodes: number, count: number, clients: num
   const cpu0 = procCpuSeconds(pid);
   const others0 = c.hollows.reduce((s, h) => s + procCpuSeconds(h.pid), 0);
   const names = Array.from({ length: count }, (_, i) => `sp-${i}`);
+  const rv0 = await revision(c.a);
+  const load = os.loadavg()[0] ?? 0;
+  const self0 = process.cpuUsage();
   const t0 = nowMs();
   let errors = 0;
   try {
@@ -141,6 +159,9 @@ async function throughput(c: Cluster, nodes: number, count: number, clients: num
     const allRunning = await waitCount(`${count} pods Running`, tl.running, count - errors, timeoutMs);
     const cpuAll = procCpuSeconds(pid) - cpu0;
     const othersCpu = c.hollows.reduce((s, h) => s + procCpuSeconds(h.pid), 0) - others0;
+    const writes = (await revision(c.a)) - rv0;
+    const selfCpu = process.cpuUsage(self0);
+    const loadGen = `this load generator ${((selfCpu.user + selfCpu.system) / 1e6).toFixed(1)} s of CPU; load average ${load.toFixed(1)} on ${os.availableParallelism()} CPUs at the start`;
     const lastBound = Math.max(...tl.bound.values());
     const lastRunning = Math.max(t0, ...tl.running.values());
     const bindSecs = (lastBound - t0) / 1000;
@@ -155,10 +176,10 @@ async function throughput(c: Cluster, nodes: number, count: number, clients: num
       `master CPU ${((cpuBind / ((boundAt - t0) / 1000)) * 100).toFixed(0)}% of a core until then (${((cpuBind * 1e6) / count).toFixed(0)} µs per pod)`;
     const rows = [
       row(`scheduling ${label}: pods bound`, tl.bound.size / bindSecs, 'pods/s', rateTarget, note),
-      row(`scheduling ${label}: time-to-bind p50`, b.p50, 'ms'),
+      row(`scheduling ${label}: time-to-bind p50`, b.p50, 'ms', undefined, loadGen),
       row(`scheduling ${label}: time-to-bind p99`, b.p99, 'ms', undefined, `from just before each create's POST to its spec.nodeName on the watch (max ${b.max.toFixed(0)} ms); while the creators run, this includes the pod's wait in the scheduler's queue behind the pods created before it`),
       row(`scheduling ${label}: pods Running`, tl.running.size / runSecs, 'pods/s', undefined,
-        `${tl.running.size}/${count} Running (phase on the watch) ${runSecs.toFixed(1)} s after the first create${allRunning ? '' : ' (gave up)'}; create → Running p50 ${r.p50.toFixed(0)} / p99 ${r.p99.toFixed(0)} ms; the hollow agents' status writes come back through MQTT and the node gateway; master CPU over the whole run ${cpuAll.toFixed(1)} s, hollow processes ${othersCpu.toFixed(1)} s`),
+        `${tl.running.size}/${count} Running (phase on the watch) ${runSecs.toFixed(1)} s after the first create${allRunning ? '' : ' (gave up)'}; create → Running p50 ${r.p50.toFixed(0)} / p99 ${r.p99.toFixed(0)} ms; the hollow agents' status writes come back through MQTT and the node gateway; master CPU over the whole run ${cpuAll.toFixed(1)} s (${((cpuAll * 1e6) / count).toFixed(0)} µs per pod), hollow processes ${othersCpu.toFixed(1)} s; ${(writes / count).toFixed(1)} store writes per pod (revisions of every kind over the run ÷ pods: create, binding, Event, the agents' status writes, node heartbeats)`),
     ];
     console.error(`  ${label}: ${(tl.bound.size / bindSecs).toFixed(0)} pods/s bound (p50 ${b.p50.toFixed(0)}, p99 ${b.p99.toFixed(0)} ms), ${tl.running.size} Running after ${runSecs.toFixed(1)} s; creates ${(count / createSecs).toFixed(0)}/s; master CPU ${cpuBind.toFixed(1)} s to bind, ${cpuAll.toFixed(1)} s in all`);
     return { rows, allRunning };
@@ -268,7 +289,8 @@ export async function benchScheduling(): Promise<BenchRow[]> {
       if (nodes === 1000) {
         await sleep(5000);
         const rss = procRss(c.master.proc.pid);
-        rows.push(row(`master RSS, ${nodes} nodes + ${count} pods`, rss / 2 ** 20, 'MB', '<= 400', `VmRSS 5 s after the throughput run (${t.allRunning ? 'every pod Running' : 'not every pod Running'})`));
+        const mem = await memoryNote(c.a).catch((err: unknown) => `no /metrics: ${String(err)}`);
+        rows.push(row(`master RSS, ${nodes} nodes + ${count} pods`, rss / 2 ** 20, 'MB', '<= 400', `VmRSS 5 s after the throughput run (${t.allRunning ? 'every pod Running' : 'not every pod Running'}); ${mem}`));
         console.error(`  RSS at ${nodes} nodes + ${count} pods: ${(rss / 2 ** 20).toFixed(0)} MB`);
         const f = await failover(c, nodes, count);
         rows.push(...f);
