@@ -172,7 +172,7 @@ export class NetCluster {
   /** Start (or restart on the same data, address and ports) the master; extra flags replace the options' masterArgs. */
   async startMaster(extraArgs = this.opts.masterArgs ?? []): Promise<void> {
     const proc = new Proc('master', process.execPath, [bin, 'master', '--bind', this.link.gatewayIP, '--data-dir', path.join(this.dir, 'master'),
-      '--api-port', String(this.apiPort), '--mqtt-port', String(this.mqttPort), ...extraArgs], { env: this.env });
+      '--api-port', String(this.apiPort), '--mqtt-port', String(this.mqttPort), ...extraArgs], { env: this.env, deathSignal: 'SIGTERM' });
     recordProcess(this.id, 'master', proc.pid);
     this.master = proc;
     this.apiUrl = (await proc.waitFor(/API server: (\S+)/))[1]!;

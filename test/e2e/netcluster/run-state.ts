@@ -201,6 +201,11 @@ export function teardownRun(id: string, log: Log = (m) => console.warn(`netclust
   try { tmpDir = readFileSync(path.join(stateDir, 'tmpdir'), 'utf8').trim() || tmpDir; } catch { /* default */ }
   try {
     const procs = listProcs(id);
+    // The master gets a chance to stop cleanly (its proxy removes what it set up in the host
+    // namespace); agents live in namespaces that are deleted anyway.
+    const master = procs.filter((p) => p.role === 'master').map((p) => p.identity);
+    killAll(master, 'SIGTERM');
+    if (!waitGone(master, 5000)) killAll(master, 'SIGKILL');
     const plain = procs.filter((p) => !p.role.startsWith('dockerd-')).map((p) => p.identity);
     killAll(plain, 'SIGKILL');
     waitGone(plain, 3000);

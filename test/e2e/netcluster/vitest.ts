@@ -1,7 +1,7 @@
 // One NetCluster shared by the tests of a describe block (inside describeNetCluster).
 // Started in a memoized beforeEach, not beforeAll: if it cannot start, every test fails with
 // the reason (a failing beforeAll would only mark them skipped, and CI must not pass on that).
-import { afterAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeEach } from 'vitest';
 import { NetCluster, type NetClusterOptions } from './index.js';
 
 export function useNetCluster(opts: NetClusterOptions = {}, startTimeoutMs = 180_000): () => NetCluster {
@@ -11,6 +11,10 @@ export function useNetCluster(opts: NetClusterOptions = {}, startTimeoutMs = 180
     starting ??= NetCluster.start(opts);
     cluster = await starting;
   }, startTimeoutMs);
+  // A failed test shows what the processes said last (vitest prints it under the test).
+  afterEach(({ task }) => {
+    if (task.result?.state === 'fail' && cluster) console.log(`netcluster ${cluster.id} at the failure:\n${cluster.diagnostics()}`);
+  });
   afterAll(async () => {
     const c = await starting?.catch(() => undefined);
     await c?.stop();
