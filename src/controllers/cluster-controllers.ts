@@ -1,4 +1,5 @@
 // The cluster controllers the manager runs, in start order.
+import { serviceLoadBalancerController } from './cloud/service-lb.js';
 import { endpointsController } from './endpoints.js';
 import { eventTTLController } from './event-ttl.js';
 import { garbageCollectorController } from './garbage-collector.js';
@@ -14,6 +15,7 @@ export const clusterControllers: ControllerFactory[] = [
   eventTTLController,
   garbageCollectorController,
   endpointsController,
+  serviceLoadBalancerController,
   serviceAccountsController,
   tokensController,
 ];

@@ -13,6 +13,11 @@ export interface ControllerConfig {
   cloudNodeGraceSeconds: number;
   /** Says whether a node's device still exists (the master sets the `lan` provider); none: never asked. */
   cloudProvider?: CloudProvider;
+  /**
+   * The gateway's LAN address LoadBalancer Services are given as ingress (the `lan` provider's
+   * service controller, cloud/service-lb.ts); none: they stay pending.
+   */
+  loadBalancerAddress?: string;
 }
 
 export const defaultControllerConfig: ControllerConfig = {
