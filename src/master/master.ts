@@ -1,5 +1,5 @@
 // The control plane on the gateway: store + API server + MQTT broker + node gateway + controller
-// manager + scheduler. `bramble master` and `bramble up` start it.
+// manager + scheduler + the gateway's service proxy. `bramble master` and `bramble up` start it.
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -21,6 +21,10 @@ import type { SchedulerConfig } from '../scheduler/config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { loadKubeconfig, writeKubeconfig } from '../client/kubeconfig.js';
 import { brambleVersion } from '../version.js';
+import type { ServiceRanges } from '../apiserver/service-alloc.js';
+import { advertiseAddress } from './advertise.js';
+import { GatewayProxy, makeGatewayBackend, type MasterProxyMode } from './gateway-proxy.js';
+import { ProxyMetrics } from './proxy-metrics.js';
 
 export interface MasterOptions {
   dataDir: string;
@@ -37,6 +41,14 @@ export interface MasterOptions {
   /** Scheduler settings (`scoring: 'spread' | 'binpack'`, back-off, weights, ...). */
   scheduler?: Partial<SchedulerConfig>;
   logger?: Logger;
+  /** ClusterIP, NodePort and proxy port ranges (`--service-*-range`). */
+  serviceRanges?: Partial<ServiceRanges>;
+  /** The gateway's service proxy (default off here; `bramble master` defaults to auto). */
+  proxyMode?: MasterProxyMode;
+  /** The LAN address LoadBalancer Services get (default: see advertise.ts). */
+  advertiseAddress?: string;
+  /** Give LoadBalancer Services the advertised address (default: when the gateway runs a proxy; `bramble up`'s local agent serves them too). */
+  loadBalancers?: boolean;
 }
 
 export interface RunningMaster {
@@ -48,6 +60,10 @@ export interface RunningMaster {
   apiServer: ApiServer;
   /** To mint credentials in process (e.g. `bramble up`'s local agent). */
   tokens: TokenAuthenticator;
+  /** Where LoadBalancer Services are served. */
+  advertiseAddress: string;
+  /** The gateway's service proxy, when it runs one. */
+  proxy: GatewayProxy | undefined;
   stop(): Promise<void>;
 }
 
@@ -67,14 +83,17 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const store = openStore({ kind: 'level', path: path.join(dataDir, 'store') }, log);
   await store.start();
-  const api = new ApiServer({ store, logger: log.child({ component: 'apiserver' }), version: brambleVersion });
+  const api = new ApiServer({ store, logger: log.child({ component: 'apiserver' }), version: brambleVersion, ...(opts.serviceRanges ? { serviceRanges: opts.serviceRanges } : {}) });
   const bind = opts.bind ?? '127.0.0.1';
   let mqtt: BrokerConnection | undefined;
   let gateway: NodeGateway | undefined;
   let informers: SharedInformers | undefined;
   let controllers: ControllerManager | undefined;
   let scheduler: Scheduler | undefined;
+  let proxy: GatewayProxy | undefined;
   let apiUrl: string;
+  const advertise = advertiseAddress(opts.advertiseAddress, opts.bind ?? '127.0.0.1');
+  const proxyMetrics = new ProxyMetrics(api.metrics.registry);
   try {
     apiUrl = await api.start({ host: bind, port: opts.apiPort ?? 6443 });
     mqtt = opts.mqttUrl !== undefined ? externalBroker(opts.mqttUrl) : await embeddedBroker(api, bind, opts.mqttPort ?? 1883, log);
@@ -83,6 +102,7 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
       api: new LocalApiClient(api.resources, store),
       logger: log.child({ component: 'nodegateway' }),
       ...(opts.presenceGraceMs !== undefined ? { presenceGraceMs: opts.presenceGraceMs } : {}),
+      onProxyReport: (node, r) => proxyMetrics.observe(node, r),
     });
     await gateway.start();
     api.podLogs = gateway;
@@ -92,8 +112,19 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
     controllers = new ControllerManager({
       api: local, informers, logger: log.child({ component: 'controller-manager' }),
       // Node tokens are the fleet only where the embedded broker logs nodes in with them.
-      config: { ...opts.controllers, ...(mqtt.broker ? { cloudProvider: new LanProvider(api.tokens) } : {}) },
+      config: {
+        ...opts.controllers,
+        ...(mqtt.broker ? { cloudProvider: new LanProvider(api.tokens) } : {}),
+        ...((opts.loadBalancers ?? (opts.proxyMode ?? 'off') !== 'off') ? { loadBalancerAddress: advertise } : {}),
+      },
     });
+    if (opts.proxyMode && opts.proxyMode !== 'off') {
+      const plog = log.child({ component: 'proxy' });
+      proxy = new GatewayProxy(informers, await makeGatewayBackend(opts.proxyMode, { advertiseAddress: opts.advertiseAddress, logger: plog }), plog);
+      const backend = proxy.backend;
+      const since = new Date().toISOString();
+      proxyMetrics.local = () => ({ mode: backend.mode, since, services: backend.counters() });
+    }
     informers.start();
     await controllers.start();
     scheduler = new Scheduler({
@@ -102,7 +133,9 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
       ...(opts.scheduler ? { config: opts.scheduler } : {}),
     });
     await scheduler.start();
+    await proxy?.start();
   } catch (err) {
+    await proxy?.stop().catch(() => undefined);
     await scheduler?.stop().catch(() => undefined);
     await controllers?.stop().catch(() => undefined);
     await informers?.stop().catch(() => undefined);
@@ -116,7 +149,7 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
   await ensureAdminKubeconfig(api, kubeconfigPath, apiUrl, log);
 
   let stopping: Promise<void> | undefined;
-  const started = { gateway, broker: mqtt.broker, informers, controllers, scheduler };
+  const started = { gateway, broker: mqtt.broker, informers, controllers, scheduler, proxy };
   return {
     apiUrl,
     mqttUrl: mqtt.publicUrl,
@@ -124,10 +157,13 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
     dataDir,
     apiServer: api,
     tokens: api.tokens,
+    advertiseAddress: advertise,
+    proxy,
     stop: () => {
       stopping ??= (async () => {
         log.info('master stopping');
         api.podLogs = undefined;
+        await started.proxy?.stop();
         await started.scheduler.stop();
         await started.controllers.stop();
         await started.informers.stop();

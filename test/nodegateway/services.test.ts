@@ -49,7 +49,7 @@ describe('services to nodes', () => {
     const n = await node('pi-1');
     await n.hello();
     const raw = await until('services.sync', () => n.received.find((r) => r.topic.endsWith('/services')));
-    const sync = decode('services', encode(raw.msg));
+    const sync = decode('services', encode(raw.msg)) as { type: string };
     expect(sync.type).toBe('services.sync');
     const msg = raw.msg;
     expect(msg.services.map((s: any) => `${s.namespace}/${s.name}`)).toEqual(['default/web', 'other/db']);
@@ -74,7 +74,7 @@ describe('services to nodes', () => {
     expect((await call('POST', '/api/v1/namespaces/other/endpoints', eps('db', ['192.168.1.20'], 'other'))).status).toBe(201);
     const up = await until('upsert', () => servicesOf(n, 'services.upsert').find((m) => m.service.name === 'db'));
     expect(up.service.ports[0].endpoints).toEqual([{ ip: '192.168.1.20', port: 31001, nodeName: 'pi-9' }]);
-    expect(decode('services', encode(up)).type).toBe('services.upsert');
+    expect((decode('services', encode(up)) as { type: string }).type).toBe('services.upsert');
 
     expect((await call('DELETE', '/api/v1/namespaces/other/services/db')).status).toBe(200);
     const del = await until('delete', () => servicesOf(n, 'services.delete')[0]);

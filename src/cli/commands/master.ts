@@ -13,6 +13,31 @@ export interface MasterFlags {
   podEvictionTimeout?: number;
   eventTtl?: number;
   schedulerScoring?: 'spread' | 'binpack';
+  /** The gateway's proxy (`master`), or the local agent's (`up`). */
+  proxyMode?: 'auto' | 'iptables' | 'userspace' | 'off';
+  advertiseAddress?: string;
+  serviceClusterIpRange?: string;
+  serviceNodePortRange?: string;
+  serviceProxyPortRange?: string;
+}
+
+function parseMasterProxyMode(value: string): NonNullable<MasterFlags['proxyMode']> {
+  if (value !== 'auto' && value !== 'iptables' && value !== 'userspace' && value !== 'off') throw new InvalidArgumentError('expected auto, iptables, userspace or off.');
+  return value;
+}
+
+/** The Service ranges given on the command line (checked by the API server, which names the bad one). */
+export function serviceRanges(flags: MasterFlags): { clusterIPRange?: string; nodePortRange?: string; proxyPortRange?: string } {
+  return {
+    ...(flags.serviceClusterIpRange !== undefined ? { clusterIPRange: flags.serviceClusterIpRange } : {}),
+    ...(flags.serviceNodePortRange !== undefined ? { nodePortRange: flags.serviceNodePortRange } : {}),
+    ...(flags.serviceProxyPortRange !== undefined ? { proxyPortRange: flags.serviceProxyPortRange } : {}),
+  };
+}
+
+/** What `master` and `up` both pass to startMaster from the Service and proxy flags. */
+export function serviceSettings(flags: MasterFlags): { serviceRanges: ReturnType<typeof serviceRanges>; advertiseAddress?: string } {
+  return { serviceRanges: serviceRanges(flags), ...(flags.advertiseAddress !== undefined ? { advertiseAddress: flags.advertiseAddress } : {}) };
 }
 
 export function parsePort(value: string): number {
@@ -81,7 +106,11 @@ export async function runMaster(flags: MasterFlags): Promise<number> {
   const { startMaster } = await import('../../master/master.js');
   const dataDir = path.resolve(flags.dataDir ?? defaultDataDir());
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const running = await startMaster({ dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort, controllers: controllerSettings(flags), scheduler: schedulerSettings(flags), ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}) });
+  const running = await startMaster({
+    dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort, controllers: controllerSettings(flags), scheduler: schedulerSettings(flags),
+    ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}),
+    ...serviceSettings(flags), proxyMode: flags.proxyMode ?? 'auto',
+  });
   process.stdout.write(`${readyLines(running).join('\n')}\n`);
   await untilSignal();
   await running.stop();
@@ -97,5 +126,10 @@ export function addMasterFlags(cmd: Command): Command {
     .option('--mqtt-url <url>', 'use this external MQTT broker (mqtt://[user:pass@]host:port) instead of the embedded one; see docs/protocol.md')
     .option('--pod-eviction-timeout <seconds>', 'how long pods stay on an unreachable node before they are evicted, unless they tolerate it otherwise (default 900)', seconds(0))
     .option('--event-ttl <seconds>', 'Events older than this are deleted (default 3600)', seconds(1))
-    .option('--scheduler-scoring <strategy>', 'spread: prefer the least allocated nodes; binpack: fill nodes up so idle ones can be powered down (default spread)', scoring);
+    .option('--scheduler-scoring <strategy>', 'spread: prefer the least allocated nodes; binpack: fill nodes up so idle ones can be powered down (default spread)', scoring)
+    .option('--proxy-mode <mode>', 'service proxy on this gateway (NodePorts, LoadBalancer Services): iptables (needs root), userspace, auto (iptables when usable), or off (default auto); with `up`, the local agent\'s', parseMasterProxyMode)
+    .option('--advertise-address <ip>', 'this gateway\'s LAN address, given to LoadBalancer Services (default: --bind unless 0.0.0.0 or loopback, else the first non-internal IPv4 address)')
+    .option('--service-cluster-ip-range <cidr>', 'IPv4 CIDR ClusterIPs are allocated from (default 10.96.0.0/16)')
+    .option('--service-node-port-range <first-last>', 'NodePort range (default 30000-32767)')
+    .option('--service-proxy-port-range <first-last>', 'ports the userspace proxy serves services on for pods (default 20000-29999)');
 }

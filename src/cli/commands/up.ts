@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { createLogger } from '../../log/logger.js';
-import { controllerSettings, defaultDataDir, schedulerSettings, readyLines, untilSignal, type MasterFlags } from './master.js';
+import { controllerSettings, defaultDataDir, schedulerSettings, serviceSettings, readyLines, untilSignal, type MasterFlags } from './master.js';
 
 export interface UpFlags extends MasterFlags {
   nodeName?: string;
@@ -61,7 +61,14 @@ export async function runUp(flags: UpFlags): Promise<number> {
   const dataDir = path.resolve(flags.dataDir ?? defaultDataDir());
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const logger = createLogger({ name: 'bramble-up' });
-  const running = await startMaster({ dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort, logger, controllers: controllerSettings(flags), scheduler: schedulerSettings(flags), ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}) });
+  const proxyMode = flags.proxyMode ?? 'auto';
+  // The local agent is this gateway's proxy (NodePorts and LoadBalancer addresses are local to
+  // it); a second one in the master would fight it for the same ports.
+  const running = await startMaster({
+    dataDir, bind: flags.bind, apiPort: flags.apiPort, mqttPort: flags.mqttPort, logger, controllers: controllerSettings(flags), scheduler: schedulerSettings(flags),
+    ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}),
+    ...serviceSettings(flags), proxyMode: 'off', loadBalancers: proxyMode !== 'off',
+  });
   const node = flags.nodeName ?? localNodeName();
   const agentDir = path.join(dataDir, 'agent');
   mkdirSync(agentDir, { recursive: true, mode: 0o700 });
@@ -69,7 +76,10 @@ export async function runUp(flags: UpFlags): Promise<number> {
   try {
     const token = await localAgentToken(running.tokens, agentDir, node);
     const runtime = await runtimeLine(flags.runtime, flags.dockerSocket);
-    agent = await startAgent({ nodeName: node, masterUrl: running.mqttUrl, token, dataDir: agentDir, runtime: flags.runtime, logger: logger.child({ component: 'agent' }), ...(flags.dockerSocket ? { dockerSocket: flags.dockerSocket } : {}) });
+    agent = await startAgent({
+      nodeName: node, masterUrl: running.mqttUrl, token, dataDir: agentDir, runtime: flags.runtime, logger: logger.child({ component: 'agent' }), proxyMode,
+      ...(flags.dockerSocket ? { dockerSocket: flags.dockerSocket } : {}),
+    });
     const lines = readyLines(running);
     lines.splice(lines.length - 1, 0, `Local node: ${node}`, runtime);
     process.stdout.write(`${lines.join('\n')}\n`);

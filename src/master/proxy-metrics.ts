@@ -1,0 +1,70 @@
+// Per service port proxy counters in the master's /metrics: from the gateway's own proxy (read
+// at scrape time) and from every node's reports (the `proxy` leaf). Nodes report cumulative
+// counters since their proxy started (`since`); they are turned into increments here, so the
+// series are true Prometheus counters across reports, agent restarts and lost messages.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ServicePortCounters } from '../proxy/types.js';
+
+type Field = 'connections' | 'bytesIn' | 'bytesOut' | 'failed';
+const fields: Field[] = ['connections', 'bytesIn', 'bytesOut', 'failed'];
+type Labels = 'service' | 'port' | 'node';
+
+/** The node label of the gateway's own proxy. */
+export const gatewayNodeLabel = '(gateway)';
+
+export interface CounterReport {
+  mode: string;
+  /** When these counters started at 0 (a different value: they restarted). */
+  since: string;
+  services: ServicePortCounters[];
+}
+
+/** `ns/name:port` → its labels. */
+function labelsOf(key: string, node: string): Record<Labels, string> {
+  const i = key.indexOf(':');
+  return { service: i < 0 ? key : key.slice(0, i), port: i < 0 ? '' : key.slice(i + 1), node };
+}
+
+export class ProxyMetrics {
+  private readonly counters: Record<Field, Counter<Labels>>;
+  private readonly mode: Gauge<'node' | 'mode'>;
+  /** node → since and the last cumulative values per key. */
+  private readonly last = new Map<string, { since: string; mode: string; values: Map<string, ServicePortCounters> }>();
+  /** Where the gateway's own counters come from (read at each scrape). */
+  local: (() => CounterReport | undefined) | undefined;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    const pull = (): void => { const r = this.local?.(); if (r) this.observe(gatewayNodeLabel, r); };
+    const make = (name: string, help: string): Counter<Labels> => new Counter({ name, help, labelNames: ['service', 'port', 'node'], registers, collect: pull });
+    this.counters = {
+      connections: make('bramble_proxy_connections_total', 'Connections (TCP) or flows (UDP) the service proxy accepted, by service, port and node'),
+      bytesIn: make('bramble_proxy_bytes_in_total', 'Bytes from clients to endpoints through the service proxy'),
+      bytesOut: make('bramble_proxy_bytes_out_total', 'Bytes from endpoints back to clients through the service proxy'),
+      failed: make('bramble_proxy_failed_connections_total', 'Connections that found no reachable endpoint'),
+    };
+    this.mode = new Gauge({ name: 'bramble_proxy_mode', help: 'The proxy mode each node (and the gateway) runs: 1 for its mode', labelNames: ['node', 'mode'], registers });
+  }
+
+  /** A cumulative report from `node`: the increments since its previous one go to the counters. */
+  observe(node: string, r: CounterReport): void {
+    let prev = this.last.get(node);
+    if (!prev || prev.since !== r.since) {
+      prev = { since: r.since, mode: r.mode, values: new Map() };
+      this.last.set(node, prev);
+    }
+    if (prev.mode !== r.mode) this.mode.remove({ node, mode: prev.mode });
+    prev.mode = r.mode;
+    this.mode.set({ node, mode: r.mode }, 1);
+    for (const c of r.services) {
+      const before = prev.values.get(c.key);
+      const labels = labelsOf(c.key, node);
+      for (const f of fields) {
+        // A value below the last one means the backend's own count restarted (e.g. a service port recreated).
+        const inc = before === undefined || c[f] < before[f] ? c[f] : c[f] - before[f];
+        if (inc > 0) this.counters[f].inc(labels, inc);
+      }
+      prev.values.set(c.key, c);
+    }
+  }
+}
