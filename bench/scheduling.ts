@@ -101,8 +101,13 @@ async function waitCount(what: string, m: Map<string, number>, n: number, timeou
 
 interface Cluster { dir: string; master: Master; a: Api; hollows: HollowProc[] }
 
-/** A fresh master and `nodes` hollow nodes, all Ready. */
-async function startCluster(nodes: number, clients: number): Promise<Cluster> {
+/** The fleet did not register in time: how many nodes did, and why we stopped waiting. */
+class NotRegistered extends Error {
+  constructor(readonly ready: number, readonly seconds: number, cause: string) { super(cause); }
+}
+
+/** A fresh master and `nodes` hollow nodes, all Ready (or NotRegistered after `registerMs`). */
+async function startCluster(nodes: number, clients: number, registerMs: number): Promise<Cluster> {
   const dir = tempDir('bramble-bench-sched-');
   const master = await startMaster(dir);
   const c: Cluster = { dir, master, a: api(master, clients + 4), hollows: [] };
@@ -111,13 +116,18 @@ async function startCluster(nodes: number, clients: number): Promise<Cluster> {
     const tokensFile = path.join(dir, 'tokens.json');
     writeFileSync(tokensFile, JSON.stringify(await tokensFor(c.a, names)), { mode: 0o600 });
     const t0 = nowMs();
-    for (let p = 0; p * perHollowProc < nodes; p++) {
-      const h = new HollowProc(master, tokensFile, path.join(dir, 'hollow'));
-      c.hollows.push(h);
-      await h.ready();
-      await h.start(`h${p}-`, Math.min(perHollowProc, nodes - p * perHollowProc), 300_000);
+    try {
+      for (let p = 0; p * perHollowProc < nodes; p++) {
+        const h = new HollowProc(master, tokensFile, path.join(dir, 'hollow'));
+        c.hollows.push(h);
+        await h.ready();
+        await h.start(`h${p}-`, Math.min(perHollowProc, nodes - p * perHollowProc), registerMs);
+      }
+      await until(`${nodes} nodes Ready`, async () => ((await readyCount(c.a)) >= nodes ? true : undefined), Math.max(5000, registerMs - (nowMs() - t0)), 2000);
+    } catch (err) {
+      const ready = await readyCount(c.a).catch(() => -1);
+      throw new NotRegistered(ready, (nowMs() - t0) / 1000, err instanceof Error ? err.message.split('\n')[0]! : String(err));
     }
-    await until(`${nodes} nodes Ready`, async () => ((await readyCount(c.a)) >= nodes ? true : undefined), 300_000, 2000);
     console.error(`  ${nodes} hollow nodes Ready in ${((nowMs() - t0) / 1000).toFixed(1)} s`);
     await sleep(3000);
     return c;
@@ -280,9 +290,19 @@ export async function benchScheduling(): Promise<BenchRow[]> {
   const count = Number(process.env.BENCH_SCHED_PODS ?? 10_000);
   const clients = Number(process.env.BENCH_SCHED_CLIENTS ?? 32);
   const timeoutMs = Number(process.env.BENCH_SCHED_TIMEOUT_MS ?? 240_000);
+  const registerMs = Number(process.env.BENCH_SCHED_REGISTER_MS ?? 300_000);
   const rows: BenchRow[] = [];
   for (const nodes of sizes) {
-    const c = await startCluster(nodes, clients);
+    let c: Cluster;
+    try {
+      c = await startCluster(nodes, clients, registerMs);
+    } catch (err) {
+      if (!(err instanceof NotRegistered)) throw err;
+      // As bench/fleet.ts does: say how far the fleet got instead of losing every row.
+      rows.push(row(`scheduling ${nodes} nodes: registered`, err.ready, 'nodes', `>= ${nodes}`, `gave up after ${err.seconds.toFixed(0)} s (BENCH_SCHED_REGISTER_MS): ${err.message}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`));
+      console.error(`  ${nodes}: ${err.ready} nodes Ready after ${err.seconds.toFixed(0)} s, giving up on this size`);
+      continue;
+    }
     try {
       const t = await throughput(c, nodes, count, clients, timeoutMs);
       rows.push(...t.rows);
