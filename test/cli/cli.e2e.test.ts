@@ -81,7 +81,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'bramble-cli-'));
   // HOME too, so nothing reads or writes the real ~/.bramble.
   env = { HOME: dir, BRAMBLE_KUBECONFIG: '', BRAMBLE_LOG_LEVEL: 'warn' };
-  master = new Running(['master', '--data-dir', path.join(dir, 'data'), '--api-port', '0', '--mqtt-port', '0'], env);
+  master = new Running(['master', '--data-dir', path.join(dir, 'data'), '--api-port', '0', '--mqtt-port', '0', '--proxy-mode', 'off'], env);
   apiUrl = (await master.waitFor(/^API server: (\S+)$/m))[1]!;
   kubeconfig = (await master.waitFor(/^Kubeconfig: (.+)$/m))[1]!;
   await master.waitFor(/^Ready\. Press Ctrl-C to stop\.$/m);

@@ -60,7 +60,7 @@ beforeAll(async () => {
   ensureBuilt();
   dir = mkdtempSync(path.join(tmpdir(), 'bramble-rollout-'));
   env = { HOME: dir, BRAMBLE_KUBECONFIG: '', BRAMBLE_LOG_LEVEL: 'warn' };
-  master = new Running(['master', '--data-dir', path.join(dir, 'data'), '--api-port', '0', '--mqtt-port', '0'], env);
+  master = new Running(['master', '--data-dir', path.join(dir, 'data'), '--api-port', '0', '--mqtt-port', '0', '--proxy-mode', 'off'], env);
   const kubeconfig = (await master.waitFor(/^Kubeconfig: (.+)$/m))[1]!;
   await master.waitFor(/^Ready\. Press Ctrl-C to stop\.$/m);
   env.BRAMBLE_KUBECONFIG = kubeconfig;

@@ -43,7 +43,7 @@ export class Cluster {
 
   /** Start (or restart, on the same data and MQTT port) the master. */
   async startMaster(): Promise<Master> {
-    const proc = new Running(['master', '--data-dir', path.join(this.dir, 'master'), '--api-port', '0', '--mqtt-port', String(this.mqttPort)], this.env);
+    const proc = new Running(['master', '--data-dir', path.join(this.dir, 'master'), '--api-port', '0', '--mqtt-port', String(this.mqttPort), '--proxy-mode', 'off'], this.env);
     const url = (await proc.waitFor(/API server: (\S+)/))[1]!;
     const mqttUrl = (await proc.waitFor(/MQTT broker: (\S+)/))[1]!;
     await proc.waitFor(/Ready/);

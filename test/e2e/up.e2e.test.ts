@@ -18,7 +18,7 @@ afterEach(async () => {
 
 function start(extra: string[]): Running {
   home = mkdtempSync(path.join(os.tmpdir(), 'bramble-up-'));
-  return new Running(['up', '--api-port', '0', '--mqtt-port', '0', '--node-name', 'gateway', ...extra], { HOME: home, BRAMBLE_LOG_LEVEL: 'warn' });
+  return new Running(['up', '--api-port', '0', '--mqtt-port', '0', '--node-name', 'gateway', '--proxy-mode', 'userspace', ...extra], { HOME: home, BRAMBLE_LOG_LEVEL: 'warn' });
 }
 
 describe('bramble up', () => {

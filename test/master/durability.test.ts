@@ -14,7 +14,7 @@ beforeAll(() => ensureBuilt());
 interface Master { proc: Running; url: string; token: string }
 
 async function startMaster(): Promise<Master> {
-  const proc = new Running(['master', '--data-dir', dataDir, '--api-port', '0', '--mqtt-port', '0'], { BRAMBLE_LOG_LEVEL: 'warn' });
+  const proc = new Running(['master', '--data-dir', dataDir, '--api-port', '0', '--mqtt-port', '0', '--proxy-mode', 'off'], { BRAMBLE_LOG_LEVEL: 'warn' });
   const m = await proc.waitFor(/API server: (http:\/\/\S+)/);
   await proc.waitFor(/Ready/);
   const kc = parse(readFileSync(path.join(dataDir, 'kubeconfig.yaml'), 'utf8')) as { users: { user: { token: string } }[] };

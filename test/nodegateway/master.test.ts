@@ -20,7 +20,7 @@ beforeAll(async () => {
   ensureBuilt();
   dir = mkdtempSync(path.join(tmpdir(), 'bramble-master-mqtt-'));
   env = { HOME: dir, BRAMBLE_KUBECONFIG: '', BRAMBLE_LOG_LEVEL: 'warn' };
-  master = new Running(['master', '--data-dir', path.join(dir, 'data'), '--api-port', '0', '--mqtt-port', '0'], env);
+  master = new Running(['master', '--data-dir', path.join(dir, 'data'), '--api-port', '0', '--mqtt-port', '0', '--proxy-mode', 'off'], env);
   apiUrl = (await master.waitFor(/^API server: (\S+)$/m))[1]!;
   env.BRAMBLE_KUBECONFIG = (await master.waitFor(/^Kubeconfig: (.+)$/m))[1]!;
   mqttUrl = (await master.waitFor(/^MQTT broker: (\S+)$/m))[1]!;
