@@ -96,7 +96,11 @@ export class MasterLink {
     this.failures = 0;
     client.options.reconnectPeriod = this.o.reconnectBaseMs;
     try {
-      await client.subscribeAsync(toNode.map((leaf) => nodeTopic(this.o.nodeName, leaf)), { qos: 1 });
+      await client.subscribeAsync(toNode.filter((leaf) => leaf !== 'services').map((leaf) => nodeTopic(this.o.nodeName, leaf)), { qos: 1 });
+      // Apart: an external broker whose ACL predates the services leaf refuses it (and mqtt.js
+      // rejects a whole subscribe call for one refusal); pods must still run there.
+      await client.subscribeAsync(nodeTopic(this.o.nodeName, 'services'), { qos: 1 })
+        .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'the broker refused the services topic: this node serves no Services (allow it in the broker ACL, docs/protocol.md)'));
       await this.publish('presence', online, true);
       const sock = (client.stream as unknown as net.Socket | undefined);
       this.log.info({ url: this.o.url }, 'connected to master');
