@@ -9,7 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../src/agent/agent.js';
+import { FakeRuntime } from '../../src/agent/runtime/fake.js';
+import { SyntheticStatusSource, syntheticFacts } from '../../src/agent/status/source.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
+import { UserspaceProxy } from '../../src/proxy/userspace/backend.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startMaster, type RunningMaster } from '../../src/master/master.js';
 import { until } from '../helpers/poll.js';
@@ -27,10 +31,10 @@ async function api(method: string, p: string, body?: unknown): Promise<any> {
   return text.startsWith('{') ? JSON.parse(text) : text;
 }
 
-/** GET through the proxy; undefined while it is not (yet) served. */
-async function get(port: number): Promise<string | undefined> {
+/** GET through a proxy; undefined while it is not (yet) served. */
+async function get(port: number, host = '127.0.0.1'): Promise<string | undefined> {
   try {
-    const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
+    const r = await fetch(`http://${host}:${port}/`, { signal: AbortSignal.timeout(2000) });
     return await r.text();
   } catch {
     return undefined;
@@ -101,5 +105,32 @@ describe('the gateway proxy (userspace)', () => {
     await until('node counters in /metrics', async () => ((await api('GET', '/metrics')) as string).includes(want) || undefined);
     expect(await api('GET', '/metrics')).toContain('bramble_proxy_mode{node="pi-1",mode="iptables"} 1');
     await c.endAsync(true);
+  });
+});
+
+describe('a node\'s proxy, fed over MQTT by the master', () => {
+  it('serves the NodePort on the node\'s address, and its counters reach the master\'s /metrics', async () => {
+    const node = 'pi-7';
+    const nodeIP = '127.0.0.7'; // all of 127/8 is local on Linux: a "node" of its own address
+    const nodeToken = await master.tokens.create({ user: `system:node:${node}`, roles: ['node'], node, description: 'test' });
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'bramble-gwproxy-agent-'));
+    const logger = silentLogger();
+    const agent = new Agent({
+      nodeName: node, mqtt: { url: master.mqttUrl, username: node, password: nodeToken }, runtime: new FakeRuntime(),
+      status: new SyntheticStatusSource(syntheticFacts(node), { cpuPercent: 5, memoryUsedBytes: 2 ** 29, memoryAvailableBytes: 2 ** 31 }),
+      stateDir, logger, nodeIP,
+      proxy: { backend: new UserspaceProxy({ nodeAddresses: [nodeIP], serviceAddress: nodeIP, logger }), envTarget: { mode: 'userspace', address: nodeIP } },
+    });
+    try {
+      await agent.start();
+      const nodePort = (await api('GET', `${ns}/services/web`)).spec.ports[0].nodePort as number;
+      expect(await until('the NodePort answers on the node', () => get(nodePort, nodeIP))).toBe('hello through the gateway');
+      await agent.proxy!.report(true);
+      const want = new RegExp(`bramble_proxy_connections_total\\{service="default/web",port="",node="${node}"\\} [1-9]`);
+      await until('the node\'s counters in /metrics', async () => (want.test(await api('GET', '/metrics') as string) ? true : undefined));
+    } finally {
+      await agent.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });
