@@ -5,9 +5,22 @@ import { networkInterfaces } from 'node:os';
 
 type Interfaces = NodeJS.Dict<{ family: string | number; internal: boolean; address: string }[]>;
 
+/** A bind address naming one interface of the LAN (not every address, not loopback). */
+export function isLanAddress(bind: string | undefined): bind is string {
+  return bind !== undefined && bind !== '' && bind !== '0.0.0.0' && bind !== '::' && !/^127\./.test(bind) && bind !== '::1' && bind !== 'localhost';
+}
+
+/**
+ * Where the gateway's userspace proxy serves NodePorts: the address the user named (the
+ * advertised one, or a LAN bind address), or undefined for every address.
+ */
+export function pinnedAddress(explicit: string | undefined, bind: string | undefined): string | undefined {
+  return explicit ?? (isLanAddress(bind) ? bind : undefined);
+}
+
 export function advertiseAddress(explicit: string | undefined, bind: string | undefined, interfaces: Interfaces = networkInterfaces()): string {
   if (explicit) return explicit;
-  if (bind && bind !== '0.0.0.0' && bind !== '::' && !/^127\./.test(bind) && bind !== '::1' && bind !== 'localhost') return bind;
+  if (isLanAddress(bind)) return bind;
   for (const list of Object.values(interfaces)) {
     for (const a of list ?? []) if ((a.family === 'IPv4' || a.family === 4) && !a.internal) return a.address;
   }

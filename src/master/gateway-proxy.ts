@@ -60,8 +60,8 @@ export class GatewayProxy {
 export type MasterProxyMode = 'auto' | 'iptables' | 'userspace' | 'off';
 
 /**
- * The gateway's backend for `--proxy-mode`. Userspace: NodePorts on the advertised address when
- * one was given, else on every address; LoadBalancer ingress (the advertised address) is served
+ * The gateway's backend for `--proxy-mode`. Userspace: NodePorts on the address the user named
+ * (--advertise-address, or a LAN --bind), else on every address; LoadBalancer ingress (the advertised address) is served
  * as an external IP of this host. No service address: no pods run inside the master.
  */
 export async function makeGatewayBackend(mode: Exclude<MasterProxyMode, 'off'>, o: { advertiseAddress: string | undefined; logger: Logger }): Promise<ProxyBackend> {

@@ -22,7 +22,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { loadKubeconfig, writeKubeconfig } from '../client/kubeconfig.js';
 import { brambleVersion } from '../version.js';
 import type { ServiceRanges } from '../apiserver/service-alloc.js';
-import { advertiseAddress } from './advertise.js';
+import { advertiseAddress, pinnedAddress } from './advertise.js';
 import { GatewayProxy, makeGatewayBackend, type MasterProxyMode } from './gateway-proxy.js';
 import { ProxyMetrics } from './proxy-metrics.js';
 
@@ -120,7 +120,7 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
     });
     if (opts.proxyMode && opts.proxyMode !== 'off') {
       const plog = log.child({ component: 'proxy' });
-      proxy = new GatewayProxy(informers, await makeGatewayBackend(opts.proxyMode, { advertiseAddress: opts.advertiseAddress, logger: plog }), plog);
+      proxy = new GatewayProxy(informers, await makeGatewayBackend(opts.proxyMode, { advertiseAddress: pinnedAddress(opts.advertiseAddress, opts.bind), logger: plog }), plog);
       const backend = proxy.backend;
       const since = new Date().toISOString();
       proxyMetrics.local = () => ({ mode: backend.mode, since, services: backend.counters() });

@@ -15,6 +15,7 @@ import { SyntheticStatusSource, syntheticFacts } from '../../src/agent/status/so
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { UserspaceProxy } from '../../src/proxy/userspace/backend.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { advertiseAddress, pinnedAddress } from '../../src/master/advertise.js';
 import { startMaster, type RunningMaster } from '../../src/master/master.js';
 import { until } from '../helpers/poll.js';
 
@@ -133,4 +134,18 @@ describe('a node\'s proxy, fed over MQTT by the master', () => {
       await rm(stateDir, { recursive: true, force: true });
     }
   });
+});
+
+describe('advertised and pinned addresses', () => {
+  const ifs = { lo: [{ family: 'IPv4', internal: true, address: '127.0.0.1' }], eth0: [{ family: 'IPv6', internal: false, address: 'fe80::1' }, { family: 'IPv4', internal: false, address: '192.168.1.10' }] };
+  it.each([
+    ['explicit wins', '10.0.0.5', '0.0.0.0', '10.0.0.5', '10.0.0.5'],
+    ['a LAN bind address', undefined, '192.168.1.2', '192.168.1.2', '192.168.1.2'],
+    ['0.0.0.0: the first non-internal IPv4; NodePorts everywhere', undefined, '0.0.0.0', '192.168.1.10', undefined],
+    ['loopback bind: the same', undefined, '127.0.0.1', '192.168.1.10', undefined],
+  ])('%s', (_what, explicit, bind, advertised, pinned) => {
+    expect(advertiseAddress(explicit, bind, ifs)).toBe(advertised);
+    expect(pinnedAddress(explicit, bind)).toBe(pinned);
+  });
+  it('no LAN interface at all: loopback', () => expect(advertiseAddress(undefined, undefined, { lo: ifs.lo })).toBe('127.0.0.1'));
 });
