@@ -78,8 +78,13 @@ describeNetCluster('a multi-node cluster on a private link (namespaces, a docker
   it('registers both workers Ready with their own InternalIP', async () => {
     const c = cluster();
     for (const w of c.workers) {
-      const node = await c.api.get<NodeObj>(nodeRt, undefined, w.name);
-      expect(node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address).toBe(w.ip);
+      // A worker that learns its address reports it in the status right after connecting (its
+      // very first report, sent on connect, may still lack it).
+      const internalIP = await until(`${w.name}'s InternalIP`, async () => {
+        const node = await c.api.get<NodeObj>(nodeRt, undefined, w.name);
+        return node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+      }, 15_000, 200);
+      expect(internalIP).toBe(w.ip);
       expect(await c.nodeReady(w.name)).toBe('True');
     }
     expect(c.workers.map((w) => w.ip)).toEqual([`${c.link.net}.11`, `${c.link.net}.12`]);
@@ -170,7 +175,8 @@ describeNetCluster('a multi-node cluster on a private link (namespaces, a docker
   // agent never notices the outage: its QoS 1 publishes reset mqtt.js's ping timer, so no
   // reconnect), the agent answers the gateway's sync with a node status but does not re-send its
   // pod statuses, and the pods the node lifecycle controller marked Ready=False (NodeNotReady)
-  // stay so: the endpoint never comes back. Unskip once the agent re-sends pod statuses on sync.
+  // stay so: the endpoint never comes back. (Re-sending them on every sync is not enough, tried:
+  // they can land while the node is still Unknown and are marked not ready again.) Unskip once fixed.
   it.skip('partition healed before the broker drops the connection: pods Ready again (agent re-sends pod statuses on sync)', async () => {
     await partition('at-unknown');
   }, 240_000);
