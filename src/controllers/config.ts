@@ -18,6 +18,8 @@ export interface ControllerConfig {
    * service controller, cloud/service-lb.ts); none: they stay pending.
    */
   loadBalancerAddress?: string;
+  /** Ports the gateway itself listens on, `"TCP/6443": "the master's API server"`: never given to a LoadBalancer. */
+  loadBalancerReservedPorts?: Record<string, string>;
 }
 
 export const defaultControllerConfig: ControllerConfig = {

@@ -115,7 +115,7 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
       config: {
         ...opts.controllers,
         ...(mqtt.broker ? { cloudProvider: new LanProvider(api.tokens) } : {}),
-        ...((opts.loadBalancers ?? (opts.proxyMode ?? 'off') !== 'off') ? { loadBalancerAddress: advertise } : {}),
+        ...((opts.loadBalancers ?? (opts.proxyMode ?? 'off') !== 'off') ? { loadBalancerAddress: advertise, loadBalancerReservedPorts: reservedPorts(apiUrl, mqtt) } : {}),
       },
     });
     if (opts.proxyMode && opts.proxyMode !== 'off') {
@@ -176,6 +176,13 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
       return stopping;
     },
   };
+}
+
+/** The gateway's own listeners, which no LoadBalancer Service may take. */
+function reservedPorts(apiUrl: string, mqtt: BrokerConnection): Record<string, string> {
+  const out: Record<string, string> = { [`TCP/${new URL(apiUrl).port}`]: 'the master\'s API server' };
+  if (mqtt.broker) out[`TCP/${new URL(mqtt.url).port}`] = 'the master\'s MQTT broker';
+  return out;
 }
 
 function hostForUrl(bind: string): string {

@@ -46,11 +46,18 @@ export class ProxyMetrics {
     this.mode = new Gauge({ name: 'bramble_proxy_mode', help: 'The proxy mode each node (and the gateway) runs: 1 for its mode', labelNames: ['node', 'mode'], registers });
   }
 
-  /** A cumulative report from `node`: the increments since its previous one go to the counters. */
+  /**
+   * A cumulative report from `node`: the increments since its previous one go to the counters.
+   * A service port it no longer reports (same `since`) left its proxy (the Service went): its
+   * series go too, so the series follow the live Services rather than everything ever seen.
+   */
   observe(node: string, r: CounterReport): void {
     let prev = this.last.get(node);
-    if (!prev || prev.since !== r.since) {
-      prev = { since: r.since, mode: r.mode, values: new Map() };
+    const restarted = prev !== undefined && prev.since !== r.since;
+    if (!prev || restarted) {
+      prev = { since: r.since, mode: r.mode, values: prev?.values ?? new Map() };
+      // Counters restarted: what was counted before stays counted; only new increments are added.
+      for (const c of prev.values.values()) prev.values.set(c.key, { ...c, connections: 0, bytesIn: 0, bytesOut: 0, failed: 0 });
       this.last.set(node, prev);
     }
     if (prev.mode !== r.mode) this.mode.remove({ node, mode: prev.mode });
@@ -65,6 +72,14 @@ export class ProxyMetrics {
         if (inc > 0) this.counters[f].inc(labels, inc);
       }
       prev.values.set(c.key, c);
+    }
+    // After a restart only ports with new traffic are reported: absence says nothing yet.
+    if (restarted) return;
+    const reported = new Set(r.services.map((c) => c.key));
+    for (const key of [...prev.values.keys()]) {
+      if (reported.has(key)) continue;
+      prev.values.delete(key);
+      for (const f of fields) this.counters[f].remove(labelsOf(key, node));
     }
   }
 }

@@ -38,6 +38,13 @@ describe('planLoadBalancers', () => {
     { name: 'a Service being deleted claims nothing', services: [svc('a', 't1', [[80]], 'LoadBalancer', { deletionTimestamp: 't5' }), svc('b', 't2', [[80]])], want: { 'default/b': { ingress } } },
   ];
   for (const c of cases) it(c.name, () => { expect(Object.fromEntries(planLoadBalancers(c.services, gw))).toEqual(c.want); });
+  it('the gateway\'s own listeners are never given out', () => {
+    const reserved = new Map([['TCP/6443', 'the master\'s API server']]);
+    expect(Object.fromEntries(planLoadBalancers([svc('api', 't1', [[6443]]), svc('udp', 't1', [[6443, 'UDP']])], gw, reserved))).toEqual({
+      'default/api': { ingress: [], conflict: { port: 6443, protocol: 'TCP', owner: 'the master\'s API server' } },
+      'default/udp': { ingress },
+    });
+  });
 });
 
 describe('the service-lb controller against an API server', () => {

@@ -105,6 +105,9 @@ describe('the gateway proxy (userspace)', () => {
     const want = 'bramble_proxy_connections_total{service="default/web",port="",node="pi-1"} 9';
     await until('node counters in /metrics', async () => ((await api('GET', '/metrics')) as string).includes(want) || undefined);
     expect(await api('GET', '/metrics')).toContain('bramble_proxy_mode{node="pi-1",mode="iptables"} 1');
+    // The service port leaves the node's proxy: its series go.
+    await c.publishAsync('bramble/v1/nodes/pi-1/proxy', JSON.stringify({ v: 1, type: 'proxy', mode: 'iptables', since: 'b', services: [] }), { qos: 1 });
+    await until('node series removed', async () => (((await api('GET', '/metrics')) as string).includes('node="pi-1"} ') ? undefined : true));
     await c.endAsync(true);
   });
 });

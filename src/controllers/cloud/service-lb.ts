@@ -34,9 +34,12 @@ function byAge(a: KObject, b: KObject): number {
   return keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0;
 }
 
-/** What every LoadBalancer Service should show, given the gateway address. Pure. */
-export function planLoadBalancers(services: Iterable<KObject>, address: string): Map<string, LbDecision> {
-  const owners = new Map<string, string>();
+/**
+ * What every LoadBalancer Service should show, given the gateway address and the ports the
+ * gateway itself listens on there (`TCP/6443` → "the master's API server"). Pure.
+ */
+export function planLoadBalancers(services: Iterable<KObject>, address: string, reserved: ReadonlyMap<string, string> = new Map()): Map<string, LbDecision> {
+  const owners = new Map<string, string>(reserved);
   const out = new Map<string, LbDecision>();
   for (const svc of [...services].filter(isLB).sort(byAge)) {
     const key = keyOf(svc);
@@ -67,7 +70,7 @@ export class ServiceLoadBalancerController implements Controller {
   /** Conflicts already reported (key → owner), so each costs one Event, not one per pass. */
   private readonly reported = new Map<string, string>();
 
-  constructor(private readonly ctx: ControllerContext, private readonly address: string) {
+  constructor(private readonly ctx: ControllerContext, private readonly address: string, private readonly reserved: ReadonlyMap<string, string> = new Map()) {
     this.loop = new ReconcileLoop({ name: this.name, logger: ctx.logger, reconcile: () => this.reconcile(), workers: 1 });
     this.services = ctx.informers.for(servicesType);
   }
@@ -83,7 +86,7 @@ export class ServiceLoadBalancerController implements Controller {
   }
 
   async reconcile(): Promise<void> {
-    const plan = planLoadBalancers(this.services.items.values(), this.address);
+    const plan = planLoadBalancers(this.services.items.values(), this.address, this.reserved);
     for (const svc of this.services.items.values()) {
       const key = keyOf(svc);
       const d = plan.get(key) ?? { ingress: [] };
@@ -101,7 +104,8 @@ export class ServiceLoadBalancerController implements Controller {
     if (!d.conflict || this.reported.get(key) === d.conflict.owner) return;
     this.reported.set(key, d.conflict.owner);
     const { port, protocol, owner } = d.conflict;
-    this.ctx.events.record(svc, 'Warning', 'LoadBalancerPortInUse', `port ${port}/${protocol} on the gateway ${this.address} is already used by LoadBalancer Service ${owner}; this Service gets no ingress until it is free`);
+    const by = this.reserved.get(`${protocol}/${port}`) === owner ? owner : `LoadBalancer Service ${owner}`;
+    this.ctx.events.record(svc, 'Warning', 'LoadBalancerPortInUse', `port ${port}/${protocol} on the gateway ${this.address} is already used by ${by}; this Service gets no ingress until it is free`);
   }
 
   private async write(svc: KObject, ingress: Ingress[]): Promise<void> {
@@ -122,6 +126,7 @@ export const serviceLoadBalancerController: ControllerFactory = {
   make: (ctx, config: ControllerConfig) => {
     // Without a gateway address (no proxy on the gateway to serve it) LoadBalancer Services stay pending.
     if (!config.loadBalancerAddress) return { name: 'service-lb', start: () => undefined, stop: async () => undefined };
-    return new ServiceLoadBalancerController(ctx, config.loadBalancerAddress);
+    const reserved = new Map(Object.entries(config.loadBalancerReservedPorts ?? {}));
+    return new ServiceLoadBalancerController(ctx, config.loadBalancerAddress, reserved);
   },
 };
