@@ -107,7 +107,7 @@ export class NodeLifecycleController implements Controller {
     if (cloud === 'deleted') return {};
     const taints = await this.syncTaints(node, now);
     const pods = this.podsOn(name).filter(isActivePod);
-    if (nodeReady(node) === 'Unknown') await this.markPodsNotReady(name, pods, now);
+    if (nodeReady(node) === 'Unknown' && await this.stillUnknown(name)) await this.markPodsNotReady(name, pods, now);
     const evictWait = await this.evictPods(node, taints, pods, now);
     const next = minDefined(evictWait, cloud);
     return next === undefined ? {} : { requeueAfterMs: next };
@@ -143,6 +143,20 @@ export class NodeLifecycleController implements Controller {
     await this.ctx.api.update(nodesType, undefined, { ...node, spec });
     for (const e of taintChangeEvents(node.metadata.name ?? '', current, next, ready)) this.ctx.events.record(node, 'Normal', e.reason, e.message);
     return next;
+  }
+
+  /**
+   * The cache may lag a node that just came back; its agent then re-reports its pods as Ready
+   * and marking them not-ready from the stale view would undo that until the next change.
+   * One live read settles it.
+   */
+  private async stillUnknown(name: string): Promise<boolean> {
+    try {
+      return nodeReady(await this.ctx.api.get(nodesType, undefined, name)) === 'Unknown';
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
   }
 
   /** Kubernetes' MarkPodsNotReady: nobody vouches for these pods any more, so Endpoints drop them. */
