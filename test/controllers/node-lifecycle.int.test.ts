@@ -4,18 +4,13 @@
 // retained `offline` presence its Last Will would). Pods are bound by name, so only the node
 // lifecycle controller decides where they live. Pass/fail never depends on wall-clock bounds:
 // waits are generous, and "nothing moved" is checked by uid after the node is back.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceByName, type ResourceType } from '../../src/api/registry.js';
 import type { KObject } from '../../src/api/types.js';
-import { startHollowAgents, type HollowFleet } from '../../src/agent/hollow.js';
 import type { Agent } from '../../src/agent/agent.js';
-import { ApiClient } from '../../src/client/client.js';
-import { loadKubeconfig } from '../../src/client/kubeconfig.js';
-import { createLogger } from '../../src/log/logger.js';
-import { startMaster, type RunningMaster } from '../../src/master/master.js';
+import type { ApiClient } from '../../src/client/client.js';
+import type { RunningMaster } from '../../src/master/master.js';
+import { startHollowCluster, type HollowCluster } from '../helpers/hollow-cluster.js';
 import { until } from '../helpers/poll.js';
 import { FakeNode, statusReport } from '../nodegateway/env.js';
 
@@ -25,20 +20,17 @@ const nodes = rt('nodes');
 const events = rt('events');
 const unreachable = 'node.kubernetes.io/unreachable';
 
-let dir: string;
+let cluster: HollowCluster;
 let master: RunningMaster;
-let fleet: HollowFleet;
 let api: ApiClient;
-const tokens = new Map<string, string>();
+let tokens: Map<string, string>;
 
 interface PodLike extends KObject {
   status?: { phase?: string; conditions?: { type: string; status: string; reason?: string }[] };
 }
 
 function agent(name: string): Agent {
-  const a = fleet.agents.find((x) => x.nodeName === name);
-  if (!a) throw new Error(`no agent ${name}`);
-  return a;
+  return cluster.agent(name);
 }
 
 async function ready(node: string): Promise<string | undefined> {
@@ -81,30 +73,20 @@ async function lose(node: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'bramble-nodelifecycle-'));
-  const logger = createLogger({ name: 'node-lifecycle-test', level: 'warn' });
-  master = await startMaster({
-    dataDir: path.join(dir, 'master'), apiPort: 0, mqttPort: 0, presenceGraceMs: 5000, logger,
-    // A short cluster default, so a pod without tolerations goes quickly; pods that must stay
-    // carry long tolerations of their own.
-    controllers: { podEvictionTimeoutSeconds: 2, cloudNodeGraceSeconds: 1 },
+  cluster = await startHollowCluster({
+    name: 'node-lifecycle-test', nodes: 3, prefix: 'pi-',
+    master: {
+      presenceGraceMs: 5000,
+      // A short cluster default, so a pod without tolerations goes quickly; pods that must stay
+      // carry long tolerations of their own.
+      controllers: { podEvictionTimeoutSeconds: 2, cloudNodeGraceSeconds: 1 },
+    },
   });
-  api = new ApiClient({ server: master.apiUrl, token: loadKubeconfig(master.kubeconfigPath).token });
-  for (const n of ['pi-0', 'pi-1', 'pi-2']) tokens.set(n, await master.tokens.create({ user: `system:node:${n}`, roles: ['node'], node: n }));
-  fleet = await startHollowAgents({
-    masterUrl: master.mqttUrl, count: 3, prefix: 'pi-', token: (n) => tokens.get(n) as string,
-    dataDir: path.join(dir, 'agents'), logger, options: { heartbeatMs: 1000 },
-  });
-  await until('3 nodes Ready', async () => {
-    for (const n of tokens.keys()) if ((await ready(n).catch(() => undefined)) !== 'True') return undefined;
-    return true;
-  }, 60_000);
+  ({ master, api, tokens } = cluster);
 }, 120_000);
 
 afterAll(async () => {
-  await fleet?.stop();
-  await master?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 describe('node lifecycle with hollow agents', () => {

@@ -2,17 +2,12 @@
 // scheduler, controller manager) and 20 hollow agents (real Agent + real MQTT, fake containers).
 // Deployments scale and roll, a DaemonSet follows labels, a lost node's pods move only after
 // their toleration, and a node that returns in time keeps its pods untouched.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceByName, type ResourceType } from '../../src/api/registry.js';
 import type { KObject } from '../../src/api/types.js';
-import { startHollowAgents, type HollowFleet } from '../../src/agent/hollow.js';
-import { ApiClient } from '../../src/client/client.js';
-import { loadKubeconfig } from '../../src/client/kubeconfig.js';
-import { createLogger } from '../../src/log/logger.js';
-import { startMaster, type RunningMaster } from '../../src/master/master.js';
+import type { HollowFleet } from '../../src/agent/hollow.js';
+import type { ApiClient } from '../../src/client/client.js';
+import { nodeReady, startHollowCluster, type HollowCluster } from '../helpers/hollow-cluster.js';
 import { until } from '../helpers/poll.js';
 
 const rt = (name: string): ResourceType => resourceByName(name) as ResourceType;
@@ -26,9 +21,7 @@ interface PodLike extends KObject {
   status?: { phase?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { restartCount: number }[] };
 }
 
-const nodeCount = 20;
-let dir: string;
-let master: RunningMaster;
+let cluster: HollowCluster;
 let fleet: HollowFleet;
 let api: ApiClient;
 
@@ -38,11 +31,6 @@ function isReady(p: PodLike): boolean {
 
 async function podsOf(app: string): Promise<PodLike[]> {
   return (await api.list<PodLike>(pods, 'default', { labelSelector: `app=${app}` })).items;
-}
-
-function nodeReady(n: KObject): string | undefined {
-  const conds = ((n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions) ?? [];
-  return conds.find((c) => c.type === 'Ready')?.status;
 }
 
 function deployment(name: string, replicas: number, extra: Record<string, unknown> = {}): KObject {
@@ -73,33 +61,16 @@ async function availableDeployment(name: string, replicas: number): Promise<void
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'bramble-fleet-'));
-  const logger = createLogger({ name: 'fleet-test', level: 'warn' });
-  master = await startMaster({
-    dataDir: path.join(dir, 'master'), apiPort: 0, mqttPort: 0, presenceGraceMs: 5000, logger,
+  cluster = await startHollowCluster({
+    name: 'fleet', nodes: 20, prefix: 'pi-',
     // Long enough that "returns in time" is comfortably in time on a loaded CI machine.
-    controllers: { podEvictionTimeoutSeconds: 60 },
+    master: { presenceGraceMs: 5000, controllers: { podEvictionTimeoutSeconds: 60 } },
   });
-  api = new ApiClient({ server: master.apiUrl, token: loadKubeconfig(master.kubeconfigPath).token });
-  const tokens = new Map<string, string>();
-  for (let i = 0; i < nodeCount; i++) {
-    const n = `pi-${i}`;
-    tokens.set(n, await master.tokens.create({ user: `system:node:${n}`, roles: ['node'], node: n }));
-  }
-  fleet = await startHollowAgents({
-    masterUrl: master.mqttUrl, count: nodeCount, prefix: 'pi-', token: (n) => tokens.get(n) as string,
-    dataDir: path.join(dir, 'agents'), logger, options: { heartbeatMs: 1000 },
-  });
-  await until('20 nodes Ready', async () => {
-    const list = await api.list(nodes, undefined);
-    return list.items.filter((n) => nodeReady(n) === 'True').length === nodeCount ? true : undefined;
-  }, 60_000);
+  ({ fleet, api } = cluster);
 }, 120_000);
 
 afterAll(async () => {
-  await fleet?.stop();
-  await master?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 describe('a 20-node hollow fleet', () => {

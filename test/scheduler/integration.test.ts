@@ -2,29 +2,20 @@
 // three hollow agents (real Agent over real MQTT, fake containers): pods without a node get bound
 // and run, a pod that fits nowhere gets the condition and the counting Event, extended resources
 // from the hardware profile are honoured, and a high-priority pod preempts a low-priority one.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceByName, type ResourceType } from '../../src/api/registry.js';
 import type { Pod } from '../../src/api/schemas.js';
 import type { KObject } from '../../src/api/types.js';
-import { startHollowAgents, type HollowFleet } from '../../src/agent/hollow.js';
-import { ApiClient } from '../../src/client/client.js';
-import { loadKubeconfig } from '../../src/client/kubeconfig.js';
-import { createLogger } from '../../src/log/logger.js';
-import { startMaster, type RunningMaster } from '../../src/master/master.js';
+import type { ApiClient } from '../../src/client/client.js';
+import { startHollowCluster, type HollowCluster } from '../helpers/hollow-cluster.js';
 import { until } from '../helpers/poll.js';
 
 const rt = (name: string): ResourceType => resourceByName(name) as ResourceType;
 const pods = rt('pods');
-const nodes = rt('nodes');
 const events = rt('events');
 const nodeCount = 3;
 
-let dir: string;
-let master: RunningMaster;
-let fleet: HollowFleet;
+let cluster: HollowCluster;
 let api: ApiClient;
 
 function newPod(name: string, o: { memory?: string; priority?: number; extra?: Record<string, string>; nodeSelector?: Record<string, string> } = {}): KObject {
@@ -57,32 +48,15 @@ async function deleteAll(): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'bramble-sched-'));
-  const logger = createLogger({ name: 'scheduler-test', level: 'warn' });
-  master = await startMaster({
-    dataDir: path.join(dir, 'master'), apiPort: 0, mqttPort: 0, logger,
-    scheduler: { initialBackoffMs: 100, maxBackoffMs: 1000 },
+  cluster = await startHollowCluster({
+    name: 'scheduler-test', nodes: nodeCount, prefix: 'sched-',
+    master: { scheduler: { initialBackoffMs: 100, maxBackoffMs: 1000 } },
   });
-  api = new ApiClient({ server: master.apiUrl, token: loadKubeconfig(master.kubeconfigPath).token });
-  const tokens = new Map<string, string>();
-  for (let i = 0; i < nodeCount; i++) {
-    const n = `sched-${i}`;
-    tokens.set(n, await master.tokens.create({ user: `system:node:${n}`, roles: ['node'], node: n }));
-  }
-  fleet = await startHollowAgents({
-    masterUrl: master.mqttUrl, count: nodeCount, prefix: 'sched-', token: (n) => tokens.get(n)!,
-    dataDir: path.join(dir, 'agents'), logger, options: { heartbeatMs: 1000 },
-  });
-  await until('nodes Ready', async () => {
-    const ready = (await api.list(nodes, undefined)).items.filter((n) => (n.status as { conditions?: { type: string; status: string }[] }).conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-    return ready.length === nodeCount ? true : undefined;
-  }, 60_000);
+  api = cluster.api;
 }, 120_000);
 
 afterAll(async () => {
-  await fleet?.stop();
-  await master?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 describe('scheduler with a real master and hollow agents', () => {
