@@ -12,7 +12,7 @@ import { reconcileDaemonSet, type DaemonSetPlan } from './daemonset.js';
 import { stableJson } from './hash.js';
 import { Expectations } from './expectations.js';
 import { OwnerIndex } from './owner-index.js';
-import { controllerKey, daemonSetsType, errorMessage, keyOf, nodesType, ownersToSync, podsType } from './owners.js';
+import { daemonSetsType, errorMessage, keyOf, nodesType, podsType, watchOwnedPods } from './owners.js';
 import { asPod, ownerRefTo } from './pods.js';
 import { sameStatus } from './replicaset.js';
 import { PodWriteError, slowStart, statusPatch } from './writes.js';
@@ -42,11 +42,9 @@ export class DaemonSetController implements Controller {
 
   start(): void {
     this.unsubscribe.push(
-      this.dsInf.on((type, obj) => {
-        if (type === 'DELETED') this.expectations.forget(keyOf(obj));
-        this.loop.enqueue(keyOf(obj));
+      ...watchOwnedPods({
+        kind: 'DaemonSet', owners: this.dsInf, pods: this.podInf, index: this.pods, expectations: this.expectations, enqueue: (k) => this.loop.enqueue(k),
       }),
-      this.podInf.on((type, obj, old) => { this.pods.handle(type, obj); this.onPod(type, obj, old); }),
       this.nodeInf.on((type, obj, old) => this.onNode(type, obj, old)),
     );
     this.loop.start();
@@ -55,16 +53,6 @@ export class DaemonSetController implements Controller {
   async stop(): Promise<void> {
     for (const u of this.unsubscribe.splice(0)) u();
     await this.loop.stop();
-  }
-
-  private onPod(type: InformerEvent, obj: KObject, old: KObject | undefined): void {
-    const key = controllerKey('DaemonSet', this.dsInf, obj);
-    if (key !== undefined) {
-      const goneNow = type === 'DELETED' || (obj.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined);
-      if (goneNow) this.expectations.observeDelete(key, obj.metadata.uid ?? '');
-      else if (type === 'ADDED') this.expectations.observeCreate(key);
-    }
-    for (const k of ownersToSync('DaemonSet', this.dsInf, obj, old)) this.loop.enqueue(k);
   }
 
   /** Heartbeats change node status every few seconds; only labels, taints and cordon (or the node coming or going) matter here. */

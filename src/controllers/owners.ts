@@ -5,6 +5,8 @@ import { resourceByKind, type ResourceType } from '../api/registry.js';
 import { labelSelectorFromSpec, matchesLabels, type LabelSelectorSpec } from '../api/selectors.js';
 import type { KObject } from '../api/types.js';
 import type { Informer } from '../client/informer.js';
+import type { Expectations } from './expectations.js';
+import type { OwnerIndex } from './owner-index.js';
 import { controllerRef } from './pods.js';
 
 function rt(apiVersion: string, kind: string): ResourceType {
@@ -64,4 +66,37 @@ export function controllerKey(kind: string, owners: Informer, obj: KObject): str
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+export interface OwnedPodsWiring {
+  kind: string;
+  owners: Informer;
+  pods: Informer;
+  index: OwnerIndex;
+  expectations: Expectations;
+  enqueue: (key: string) => void;
+}
+
+/**
+ * Feeds a pod-owning controller (ReplicaSet, DaemonSet): owner events queue the owner, pod
+ * events update the owner index, settle the expectations of the owner's own creates and deletes
+ * and queue every owner the change concerns. Returns the unsubscribers.
+ */
+export function watchOwnedPods(w: OwnedPodsWiring): (() => void)[] {
+  return [
+    w.owners.on((type, obj) => {
+      if (type === 'DELETED') w.expectations.forget(keyOf(obj));
+      w.enqueue(keyOf(obj));
+    }),
+    w.pods.on((type, obj, old) => {
+      w.index.handle(type, obj);
+      const key = controllerKey(w.kind, w.owners, obj);
+      if (key !== undefined) {
+        const goneNow = type === 'DELETED' || (obj.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined);
+        if (goneNow) w.expectations.observeDelete(key, obj.metadata.uid ?? '');
+        else if (type === 'ADDED') w.expectations.observeCreate(key);
+      }
+      for (const k of ownersToSync(w.kind, w.owners, obj, old)) w.enqueue(k);
+    }),
+  ];
 }

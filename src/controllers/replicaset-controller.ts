@@ -4,12 +4,12 @@
 import type { ReplicaSet } from '../api/kinds/apps.js';
 import type { Pod } from '../api/kinds/pod.js';
 import type { KObject } from '../api/types.js';
-import type { Informer, InformerEvent } from '../client/informer.js';
+import type { Informer } from '../client/informer.js';
 import { adoptPatch, releasePatch } from './claim.js';
 import { ReconcileLoop, isNotFound, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
 import { Expectations } from './expectations.js';
 import { OwnerIndex } from './owner-index.js';
-import { controllerKey, errorMessage, keyOf, ownersToSync, podsType, replicaSetsType } from './owners.js';
+import { errorMessage, podsType, replicaSetsType, watchOwnedPods } from './owners.js';
 import { asPod, ownerRefTo, podFromTemplate } from './pods.js';
 import { reconcileReplicaSet, sameStatus, type ReplicaSetPlan } from './replicaset.js';
 import { slowStart, statusPatch, PodWriteError } from './writes.js';
@@ -32,29 +32,15 @@ export class ReplicaSetController implements Controller {
   }
 
   start(): void {
-    this.unsubscribe.push(
-      this.rsInf.on((type, obj) => {
-        if (type === 'DELETED') this.expectations.forget(keyOf(obj));
-        this.loop.enqueue(keyOf(obj));
-      }),
-      this.podInf.on((type, obj, old) => { this.pods.handle(type, obj); this.onPod(type, obj, old); }),
-    );
+    this.unsubscribe.push(...watchOwnedPods({
+      kind: 'ReplicaSet', owners: this.rsInf, pods: this.podInf, index: this.pods, expectations: this.expectations, enqueue: (k) => this.loop.enqueue(k),
+    }));
     this.loop.start();
   }
 
   async stop(): Promise<void> {
     for (const u of this.unsubscribe.splice(0)) u();
     await this.loop.stop();
-  }
-
-  private onPod(type: InformerEvent, obj: KObject, old: KObject | undefined): void {
-    const key = controllerKey('ReplicaSet', this.rsInf, obj);
-    if (key !== undefined) {
-      const goneNow = type === 'DELETED' || (obj.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined);
-      if (goneNow) this.expectations.observeDelete(key, obj.metadata.uid ?? '');
-      else if (type === 'ADDED') this.expectations.observeCreate(key);
-    }
-    for (const k of ownersToSync('ReplicaSet', this.rsInf, obj, old)) this.loop.enqueue(k);
   }
 
   private async reconcile(key: string): Promise<ReconcileResult> {
