@@ -2,7 +2,28 @@
 import dgram from 'node:dgram';
 import { readdirSync } from 'node:fs';
 import net from 'node:net';
+import { afterEach } from 'vitest';
+import { silentLogger } from '../../src/log/logger.js';
 import type { ServicePortEntry } from '../../src/proxy/types.js';
+import { UserspaceProxy, type UserspaceProxyOptions } from '../../src/proxy/userspace/backend.js';
+
+/**
+ * A test file's proxies on `node`, with clean-ups run (in reverse) after each test: call once
+ * at the top of a file.
+ */
+export function proxyHarness(node: string): { cleanups: (() => Promise<void>)[]; proxy: (opts?: Partial<UserspaceProxyOptions>) => Promise<UserspaceProxy> } {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  const proxy = async (opts: Partial<UserspaceProxyOptions> = {}): Promise<UserspaceProxy> => {
+    const p = new UserspaceProxy({ nodeAddresses: [node], logger: silentLogger(), ...opts });
+    await p.start();
+    cleanups.push(() => p.stop());
+    return p;
+  };
+  return { cleanups, proxy };
+}
 
 export function entry(key: string, e: Partial<ServicePortEntry>): ServicePortEntry {
   const [ns, rest] = key.split('/') as [string, string];

@@ -1,22 +1,12 @@
 // The userspace proxy's UDP flows and its limits: bounded memory with a slow peer, no leaked fds.
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
-import { UserspaceProxy, type UserspaceProxyOptions } from '../../src/proxy/userspace/backend.js';
-import { ask, entry, fdCount, freePort, namedServer, outcome, udpClient, udpNamedServer, until } from './userspace-helpers.js';
+import { UserspaceProxy } from '../../src/proxy/userspace/backend.js';
+import { proxyHarness, ask, entry, fdCount, freePort, namedServer, outcome, udpClient, udpNamedServer, until } from './userspace-helpers.js';
 
 const node = '127.0.0.10';
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function proxy(opts: Partial<UserspaceProxyOptions> = {}): Promise<UserspaceProxy> {
-  const p = new UserspaceProxy({ nodeAddresses: [node], logger: silentLogger(), ...opts });
-  await p.start();
-  cleanups.push(() => p.stop());
-  return p;
-}
+const { cleanups, proxy } = proxyHarness(node);
 
 describe('userspace proxy: UDP', () => {
   it('echoes through the proxy, one flow per client, replies from the service address', async () => {

@@ -1,22 +1,10 @@
 // The userspace proxy over real sockets: balancing, failover, affinity, listeners following sync.
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log/logger.js';
-import { UserspaceProxy, type UserspaceProxyOptions } from '../../src/proxy/userspace/backend.js';
-import { ask, connect, entry, firstLine, freePort, namedServer, outcome, until, type NamedServer } from './userspace-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { proxyHarness, ask, connect, entry, firstLine, freePort, namedServer, outcome, until, type NamedServer } from './userspace-helpers.js';
 
 const node = '127.0.0.9';
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function proxy(opts: Partial<UserspaceProxyOptions> = {}): Promise<UserspaceProxy> {
-  const p = new UserspaceProxy({ nodeAddresses: [node], logger: silentLogger(), ...opts });
-  await p.start();
-  cleanups.push(() => p.stop());
-  return p;
-}
+const { cleanups, proxy } = proxyHarness(node);
 
 async function servers(names: string[], ip = '127.0.0.2'): Promise<NamedServer[]> {
   const out = await Promise.all(names.map((n) => namedServer(ip, n)));
