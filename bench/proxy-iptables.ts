@@ -14,13 +14,12 @@
 // its iptables rules are never touched (the proxy programs N).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { IptablesProxy } from '../src/proxy/iptables/proxy.js';
 import type { ProxyState, ServicePortEntry } from '../src/proxy/types.js';
 import { silentLogger } from '../src/log/logger.js';
 import { commandRunner, runChecked } from '../src/proxy/iptables/runner.js';
-import { compareLatency, type Target } from './proxy.js';
+import { compareLatency, pump, type Target } from './proxy.js';
 import { round } from './stats.js';
 import type { BenchRow } from './types.js';
 
@@ -136,29 +135,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * another namespace): bytes/s the sink receives while `connections` clients write as fast as they can.
  */
 async function throughput(target: Target, sink: RemoteSink, connections: number, writeSize: number): Promise<number> {
-  const buf = Buffer.alloc(writeSize, 0x5a);
-  const socks = await Promise.all(Array.from({ length: connections }, () => new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect({ ...target, noDelay: true });
-    s.once('connect', () => resolve(s));
-    s.once('error', reject);
-  })));
-  let stop = false;
-  for (const s of socks) {
-    s.on('error', () => undefined);
-    const pump = (): void => {
-      while (!stop) if (!s.write(buf)) return void s.once('drain', pump);
-    };
-    pump();
-  }
+  const stop = await pump(Array.from({ length: connections }, () => target), writeSize);
   await sleep(300);
   const b0 = await sink.bytes();
   const t0 = performance.now();
   await sleep(cellMs);
   const b1 = await sink.bytes();
   const rate = (b1 - b0) / ((performance.now() - t0) / 1000);
-  stop = true;
-  for (const s of socks) s.destroy();
-  await sleep(50);
+  await stop();
   return rate;
 }
 
@@ -169,30 +153,14 @@ async function throughput(target: Target, sink: RemoteSink, connections: number,
  * got from each in the window.
  */
 async function throughputTogether(direct: Target, proxied: Target, sink: RemoteSink, connections: number, writeSize: number, directFrom: string): Promise<{ ratio: number; directBps: number; proxiedBps: number }> {
-  const buf = Buffer.alloc(writeSize, 0x5a);
-  const open = (t: Target): Promise<net.Socket> => new Promise((resolve, reject) => {
-    const s = net.connect({ ...t, noDelay: true });
-    s.once('connect', () => resolve(s));
-    s.once('error', reject);
-  });
-  const socks = await Promise.all([...Array.from({ length: connections }, () => open(direct)), ...Array.from({ length: connections }, () => open(proxied))]);
-  let stop = false;
-  for (const s of socks) {
-    s.on('error', () => undefined);
-    const pump = (): void => {
-      while (!stop) if (!s.write(buf)) return void s.once('drain', pump);
-    };
-    pump();
-  }
+  const stop = await pump([...Array.from({ length: connections }, () => direct), ...Array.from({ length: connections }, () => proxied)], writeSize);
   await sleep(300);
   const c0 = await sink.count();
   const t0 = performance.now();
   await sleep(cellMs * 2);
   const c1 = await sink.count();
   const secs = (performance.now() - t0) / 1000;
-  stop = true;
-  for (const s of socks) s.destroy();
-  await sleep(50);
+  await stop();
   const d = ((c1.by[directFrom] ?? 0) - (c0.by[directFrom] ?? 0)) / secs;
   const all = (c1.bytes - c0.bytes) / secs;
   return { ratio: (all - d) / d, directBps: d, proxiedBps: all - d };

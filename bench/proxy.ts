@@ -71,6 +71,28 @@ function connect(t: Target): Promise<net.Socket> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Opens one connection per target and writes `writeSize` buffers on each as fast as it takes
+ * them (pausing on backpressure). The returned function stops and closes them all.
+ */
+export async function pump(targets: Target[], writeSize: number): Promise<() => Promise<void>> {
+  const buf = Buffer.alloc(writeSize, 0x5a);
+  const socks = await Promise.all(targets.map(connect));
+  let stop = false;
+  for (const s of socks) {
+    s.on('error', () => undefined);
+    const write = (): void => {
+      while (!stop) if (!s.write(buf)) return void s.once('drain', write);
+    };
+    write();
+  }
+  return async () => {
+    stop = true;
+    for (const s of socks) s.destroy();
+    await sleep(50);
+  };
+}
+
 export interface ThroughputOptions {
   connections: number;
   writeSize: number;
@@ -80,24 +102,13 @@ export interface ThroughputOptions {
 
 /** Bytes per second the sink receives while `connections` clients write `writeSize` buffers as fast as they can through `target`. */
 export async function measureThroughput(target: Target, load: LoadSide, o: ThroughputOptions): Promise<number> {
-  const buf = Buffer.alloc(o.writeSize, 0x5a);
-  const socks = await Promise.all(Array.from({ length: o.connections }, () => connect(target)));
-  let stop = false;
-  for (const s of socks) {
-    s.on('error', () => undefined);
-    const pump = (): void => {
-      while (!stop) if (!s.write(buf)) return void s.once('drain', pump);
-    };
-    pump();
-  }
+  const stop = await pump(Array.from({ length: o.connections }, () => target), o.writeSize);
   await sleep(o.warmupMs ?? 300);
   const b0 = load.sinkBytes();
   const t0 = performance.now();
   await sleep(o.ms);
   const rate = (load.sinkBytes() - b0) / ((performance.now() - t0) / 1000);
-  stop = true;
-  for (const s of socks) s.destroy();
-  await sleep(50);
+  await stop();
   return rate;
 }
 
