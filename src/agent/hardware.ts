@@ -1,6 +1,14 @@
 // Hardware profiles (hardware-profiles/*.yaml): what a device model is, what it reserves for
 // the system and the agent, and which device capabilities it offers. The agent detects its
 // model from the device tree, else falls back to the generic profile of its architecture.
+//
+// The YAML files are the source people edit; `npm run build` also compiles them into
+// hardware-profiles/profiles.json (scripts/build-profiles.js), which the agent reads instead:
+// the yaml parser (~3.8 MB of RSS, 70 modules) would otherwise stay loaded for the agent's whole
+// life to read seven small files once. The JSON names the hash of every YAML file it was made
+// from and is used only when they all still match, so an edited, added or removed YAML file (or
+// a profile dir without the JSON) is parsed as YAML: the JSON can be stale, never wrong.
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -88,19 +96,83 @@ export function parseProfile(text: string, file: string, parseYaml: (t: string) 
   return value as HardwareProfile;
 }
 
-export async function loadProfiles(dir = defaultProfilesDir()): Promise<HardwareProfile[]> {
-  // yaml is needed once, at start-up: loaded here, not at module load.
-  const { parse } = await import('yaml');
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
-  const profiles: HardwareProfile[] = [];
+/** The compiled profiles next to the YAML files they were made from. */
+export const compiledProfilesFile = 'profiles.json';
+
+/** hardware-profiles/profiles.json: the profiles of a directory and the YAML they came from. */
+export interface CompiledProfiles {
+  /** YAML file name → sha256 (hex) of its content, for every YAML file in the directory. */
+  sources: Record<string, string>;
+  profiles: HardwareProfile[];
+}
+
+const isYamlFile = (f: string): boolean => f.endsWith('.yaml') || f.endsWith('.yml');
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Ids must be unique across a directory; the file is the one that repeats an id. */
+function checkUnique(profiles: { p: HardwareProfile; file: string }[]): HardwareProfile[] {
   const ids = new Set<string>();
-  for (const f of files) {
-    const p = parseProfile(await readFile(path.join(dir, f), 'utf8'), path.join(dir, f), parse);
-    if (ids.has(p.id)) throw new HardwareProfileError(`duplicate profile id "${p.id}"`, path.join(dir, f));
+  for (const { p, file } of profiles) {
+    if (ids.has(p.id)) throw new HardwareProfileError(`duplicate profile id "${p.id}"`, file);
     ids.add(p.id);
-    profiles.push(p);
   }
-  return profiles;
+  return profiles.map(({ p }) => p);
+}
+
+/** Parses every YAML profile of `texts` (file name → content, in file-name order) with the yaml package. */
+export async function parseYamlProfiles(dir: string, texts: Map<string, string>): Promise<HardwareProfile[]> {
+  // yaml is only needed when there is no matching profiles.json: loaded here, not at module load.
+  const { parse } = await import('yaml');
+  return checkUnique([...texts].map(([f, text]) => ({ p: parseProfile(text, path.join(dir, f), parse), file: path.join(dir, f) })));
+}
+
+/** The YAML profile files of `dir` (sorted by name) and their contents. */
+async function readYamlFiles(dir: string): Promise<Map<string, string>> {
+  const files = (await readdir(dir)).filter(isYamlFile).sort();
+  return new Map(await Promise.all(files.map(async (f) => [f, await readFile(path.join(dir, f), 'utf8')] as const)));
+}
+
+/** What scripts/build-profiles.js writes: the profiles of `dir`, parsed from its YAML files. */
+export async function compileProfiles(dir = defaultProfilesDir()): Promise<CompiledProfiles> {
+  const texts = await readYamlFiles(dir);
+  const profiles = await parseYamlProfiles(dir, texts);
+  return { sources: Object.fromEntries([...texts].map(([f, t]) => [f, sha256(t)])), profiles };
+}
+
+/** profiles.json's text: stable (file order, 2-space indent), so a rebuild without changes rewrites nothing. */
+export function formatCompiledProfiles(c: CompiledProfiles): string {
+  return `${JSON.stringify(c, null, 2)}\n`;
+}
+
+/**
+ * The compiled profiles of `dir` when its profiles.json was made from exactly the YAML files
+ * it has now (same names, same contents), else undefined. Every profile is checked again.
+ */
+async function readCompiled(dir: string, texts: Map<string, string>): Promise<HardwareProfile[] | undefined> {
+  let compiled: unknown;
+  try {
+    compiled = JSON.parse(await readFile(path.join(dir, compiledProfilesFile), 'utf8'));
+  } catch {
+    return undefined; // none (a user's own profile dir), or unreadable: the YAML decides
+  }
+  if (!isObj(compiled) || !isObj(compiled.sources) || !Array.isArray(compiled.profiles)) return undefined;
+  const sources = compiled.sources;
+  if (Object.keys(sources).length !== texts.size) return undefined;
+  for (const [f, text] of texts) if (sources[f] !== sha256(text)) return undefined;
+  const file = path.join(dir, compiledProfilesFile);
+  return checkUnique(compiled.profiles.map((p: unknown) => {
+    const problem = profileProblem(p);
+    if (problem) throw new HardwareProfileError(`invalid profile at ${problem}`, file);
+    return { p: p as HardwareProfile, file };
+  }));
+}
+
+export async function loadProfiles(dir = defaultProfilesDir()): Promise<HardwareProfile[]> {
+  const texts = await readYamlFiles(dir);
+  return (await readCompiled(dir, texts)) ?? parseYamlProfiles(dir, texts);
 }
 
 /** Node's process.arch → the Kubernetes architecture name. */
