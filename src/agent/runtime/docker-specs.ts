@@ -199,3 +199,22 @@ export function toSandbox(c: EngineContainer): Sandbox {
   const ip = networks.bridge?.IPAddress ?? Object.values(networks)[0]?.IPAddress ?? '';
   return { id: c.Id, ip, ports: publishedPorts(c) };
 }
+
+/**
+ * The IPv4 gateway of a Docker network from its IPAM config: `Gateway` when the engine lists one
+ * (a `--bip`, or a user-defined network), else the subnet's first host address, which is where
+ * the engine puts the bridge when none was configured — a fresh engine's default bridge lists
+ * only `{"Subnet": "172.17.0.0/16"}`, and its docker0 holds 172.17.0.1.
+ */
+export function bridgeGateway(ipam: { Config?: { Subnet?: string; Gateway?: string }[] } | undefined): string | undefined {
+  const v4 = (ipam?.Config ?? []).filter((c) => !(c.Subnet ?? c.Gateway ?? '').includes(':'));
+  const listed = v4.find((c) => c.Gateway)?.Gateway;
+  if (listed) return listed;
+  const m = v4.map((c) => c.Subnet?.match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/)).find((x) => x);
+  if (!m) return undefined;
+  const len = Number(m[5]);
+  if (len > 30) return undefined;
+  const base = m.slice(1, 5).reduce((n, o) => n * 256 + Number(o), 0);
+  const first = ((base & (len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0)) >>> 0) + 1;
+  return [24, 16, 8, 0].map((s) => (first >>> s) & 255).join('.');
+}

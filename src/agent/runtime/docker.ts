@@ -21,7 +21,7 @@ import {
   type Sandbox,
   type SandboxConfig,
 } from './runtime.js';
-import { containerCreateOptions, containerName, sandboxCreateOptions, sandboxName, toContainerInfo, toSandbox } from './docker-specs.js';
+import { bridgeGateway, containerCreateOptions, containerName, sandboxCreateOptions, sandboxName, toContainerInfo, toSandbox } from './docker-specs.js';
 import { engineMessage, statusCode, unavailableError, type EngineContainer, type EngineExecInspect, type EngineListEntry } from './docker-types.js';
 import { CappedOutput, chunks, demuxFrames } from './docker-streams.js';
 import { ensureImage } from './docker-images.js';
@@ -211,8 +211,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** The default bridge's gateway: pods (whose sandboxes sit on that bridge) reach this node there. */
   async serviceAddress(): Promise<string | undefined> {
-    const net = await this.engine(() => this.docker.getNetwork('bridge').inspect()) as { IPAM?: { Config?: { Gateway?: string }[] } };
-    return net.IPAM?.Config?.find((c) => c.Gateway && !c.Gateway.includes(':'))?.Gateway;
+    const net = await this.engine(() => this.docker.getNetwork('bridge').inspect()) as { IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] } };
+    return bridgeGateway(net.IPAM);
   }
 
   /** Inspect, or undefined when the container is gone or not one of ours. */

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { containerCreateOptions, containerName, cpuShares, publishedPorts, sandboxCreateOptions, toContainerInfo } from '../../../src/agent/runtime/docker-specs.js';
+import { bridgeGateway, containerCreateOptions, containerName, cpuShares, publishedPorts, sandboxCreateOptions, toContainerInfo } from '../../../src/agent/runtime/docker-specs.js';
 import { CappedOutput, demuxFrames } from '../../../src/agent/runtime/docker-streams.js';
 import type { EngineContainer } from '../../../src/agent/runtime/docker-types.js';
 import { unavailableError } from '../../../src/agent/runtime/docker-types.js';
@@ -130,5 +130,25 @@ describe('tarArchive', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('bridgeGateway (where pods reach their node: the userspace proxy\'s service address)', () => {
+  it('takes the listed IPv4 gateway', () => {
+    expect(bridgeGateway({ Config: [{ Subnet: 'fd00::/64', Gateway: 'fd00::1' }, { Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }] })).toBe('172.17.0.1');
+    expect(bridgeGateway({ Config: [{ Subnet: '192.168.5.0/24', Gateway: '192.168.5.254' }] })).toBe('192.168.5.254');
+  });
+
+  it('a fresh engine lists only the subnet for its default bridge: its first address', () => {
+    // As `docker network inspect bridge` shows it on a new dockerd with an empty config.
+    expect(bridgeGateway({ Config: [{ Subnet: '172.17.0.0/16' }] })).toBe('172.17.0.1');
+    expect(bridgeGateway({ Config: [{ Subnet: '10.20.30.64/26' }] })).toBe('10.20.30.65');
+  });
+
+  it('nothing usable: undefined (the agent falls back to the node address)', () => {
+    expect(bridgeGateway(undefined)).toBeUndefined();
+    expect(bridgeGateway({ Config: [] })).toBeUndefined();
+    expect(bridgeGateway({ Config: [{ Subnet: 'fd00::/64' }] })).toBeUndefined();
+    expect(bridgeGateway({ Config: [{ Subnet: '10.0.0.1/32' }] })).toBeUndefined();
   });
 });
