@@ -160,7 +160,7 @@ export class Agent {
     this.link = new MasterLink({
       url: this.d.mqtt.url, nodeName: this.nodeName, username: this.d.mqtt.username, password: this.d.mqtt.password,
       logger: this.log, reconnectBaseMs: this.tuning.reconnectBaseMs, reconnectMaxMs: this.tuning.reconnectMaxMs,
-      onConnect: (addr) => this.onConnect(addr),
+      onConnect: (addr) => void this.onConnect(addr).catch((err: unknown) => this.log.warn({ err }, 'reporting after connecting failed')),
       onMessage: (leaf, payload) => this.onMessage(leaf, payload),
     });
     this.link.start();
@@ -205,18 +205,26 @@ export class Agent {
     void this.link?.publish('podstatus', r).catch((err: unknown) => this.log.debug({ err }, 'pod status not sent'));
   }
 
-  private onConnect(localAddress: string | undefined): void {
-    if (!this.d.nodeIP && localAddress && localAddress !== this.learnedIP) {
-      this.learnedIP = localAddress;
-      void this.reporter?.refresh();
-    }
+  private async onConnect(localAddress: string | undefined): Promise<void> {
     const hello: Hello = { v: 1, type: 'hello', agentVersion: brambleVersion, appliedRevision: this.state.appliedRevision };
     void this.link?.publish('hello', hello).catch((err: unknown) => this.log.warn({ err }, 'hello not sent'));
-    // Everything the master may have missed while the link was down.
-    const status = this.reporter?.current();
+    // Everything the master may have missed while the link was down. The node status goes
+    // first: the master writes pod statuses after it, so they do not land on a Node still
+    // marked unreachable (whose pods the node lifecycle controller marks not ready).
+    let status = this.reporter?.current();
+    if (!this.d.nodeIP && localAddress && localAddress !== this.learnedIP) {
+      // A newly learned address: read the status again so this report already carries it.
+      this.learnedIP = localAddress;
+      status = await this.reporter?.reading();
+    }
     if (status) void this.link?.publish('status', status).catch(() => undefined);
-    for (const r of this.pods?.reports() ?? []) this.sendPodStatus(r);
+    this.resendPodStatuses();
     void this.services?.report(true);
+  }
+
+  /** The status of every pod this node runs, changed or not (after a reconnect, or when the master asks). */
+  private resendPodStatuses(): void {
+    for (const r of this.pods?.reports() ?? []) this.sendPodStatus(r);
   }
 
   /** The service proxy's state (tests). */
@@ -239,6 +247,13 @@ export class Agent {
     const pods = this.pods;
     if (!pods) return;
     const s = this.state;
+    if (m.type === 'resend') {
+      // The master had this node marked unreachable (and its pods not ready) and has written
+      // its node status back: every pod's report again, so their readiness returns too.
+      this.log.info({ pods: pods.reports().length }, 'the master asked for every pod status again');
+      this.resendPodStatuses();
+      return;
+    }
     if (m.type === 'sync') {
       s.pods = new Map(m.pods.filter((b) => b.pod.metadata.uid).map((b): [string, PodBundle] => [b.pod.metadata.uid!, b]));
       s.appliedRevision = m.revision;

@@ -61,6 +61,8 @@ function checkBundle(b: unknown, where: string, topic: string): void {
 
 export function decodeDesired(payload: Buffer, topic = 'desired'): DesiredMessage {
   const m = parse(topic, payload);
+  // A resend request carries nothing else (no revision: it changes no desired state).
+  if (m.type === 'resend') return m as unknown as DesiredMessage;
   if (!isRev(m.revision)) fail(topic, 'revision must be a non-negative integer');
   if (m.type === 'sync') {
     if (!Array.isArray(m.pods)) fail(topic, 'pods must be a list');

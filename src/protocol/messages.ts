@@ -53,7 +53,17 @@ export const DesiredDelete = Type.Object({
   namespace: Name, name: Name, uid: Uid,
 }, { additionalProperties: false });
 
-export const DesiredMessage = Type.Union([DesiredSync, DesiredUpsert, DesiredDelete]);
+/**
+ * Send the status of every pod you run again, changed or not. The master asks this of a node
+ * it had marked unreachable (Ready=Unknown: its pods were marked not ready meanwhile) that
+ * reports again on the same connection, once the node's Ready status is written back, so the
+ * pods' own reports land after it. Nothing else changes; older agents ignore it (a warn line).
+ */
+export const DesiredResend = Type.Object({
+  v: V, type: Type.Literal('resend'),
+}, { additionalProperties: false });
+
+export const DesiredMessage = Type.Union([DesiredSync, DesiredUpsert, DesiredDelete, DesiredResend]);
 export type DesiredMessage = Static<typeof DesiredMessage>;
 
 // ---- master → node: services -------------------------------------------------------------

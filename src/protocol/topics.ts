@@ -1,6 +1,6 @@
 // MQTT topic layout between the master and its nodes. Versioned, one subtree per node:
 //
-//   bramble/v1/nodes/{node}/desired        master → node  desired state (sync, upsert, delete)
+//   bramble/v1/nodes/{node}/desired        master → node  desired state (sync, upsert, delete; resend)
 //   bramble/v1/nodes/{node}/services       master → node  Services + Endpoints for the proxy and env vars
 //   bramble/v1/nodes/{node}/hello          node → master  "I am (re)connected, send everything"
 //   bramble/v1/nodes/{node}/status         node → master  node status + heartbeat

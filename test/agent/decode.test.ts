@@ -10,6 +10,7 @@ describe('agent-side decoding of master → node messages', () => {
     expect(decodeDesired(buf({ v: 1, type: 'sync', revision: 3, pods: [b] })).type).toBe('sync');
     expect(decodeDesired(buf({ v: 1, type: 'upsert', revision: 4, bundle: b })).type).toBe('upsert');
     expect(decodeDesired(buf({ v: 1, type: 'delete', revision: 5, namespace: 'default', name: 'a', uid: 'u' })).type).toBe('delete');
+    expect(decodeDesired(buf({ v: 1, type: 'resend' })).type).toBe('resend'); // no revision: it changes no desired state
     expect(decodeLogsRequest(buf({ v: 1, type: 'logs.start', id: 's-1', namespace: 'default', pod: 'a', uid: 'u', container: 'app', follow: true, tailLines: 10 })).type).toBe('logs.start');
     expect(decodeLogsRequest(buf({ v: 1, type: 'logs.cancel', id: 's-1' })).type).toBe('logs.cancel');
   });

@@ -222,4 +222,38 @@ describe('agent over MQTT', () => {
     runtime.setAvailable(true);
     await waitFor('Ready=True', () => ready()?.status === 'True');
   });
+
+  it('a node that learns its address reports it in its very first status', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const broker = await startBroker();
+    cleanups.push(() => broker.close());
+    const master = new FakeMaster([]);
+    await master.connect(broker.port);
+    cleanups.push(() => master.close());
+    const agent = makeAgent(broker.port, new FakeRuntime(), dir); // no nodeIP: learned from the connection
+    await agent.start();
+    await waitFor('node status', () => master.nodeStatus.length > 0);
+    expect(master.nodeStatus[0]!.status.addresses?.find((a) => a.type === 'InternalIP')?.address).toBe('127.0.0.1');
+  });
+
+  it('re-sends every pod status, unchanged ones too, when the master asks (resend)', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const broker = await startBroker();
+    cleanups.push(() => broker.close());
+    const a = pod('a'), b = pod('b');
+    const master = new FakeMaster([bundle(a), bundle(b)]);
+    await master.connect(broker.port);
+    cleanups.push(() => master.close());
+    const agent = makeAgent(broker.port, new FakeRuntime(), dir);
+    await agent.start();
+    await waitFor('both Running', () => master.lastPod(a.metadata.uid!)?.status.phase === 'Running' && master.lastPod(b.metadata.uid!)?.status.phase === 'Running');
+    await new Promise((r) => setTimeout(r, 300)); // settled: nothing left to report
+    const before = master.podStatus.length;
+    master.send({ v: 1, type: 'resend' });
+    await waitFor('both re-sent', () => new Set(master.podStatus.slice(before).map((p) => p.uid)).size === 2);
+    expect(master.podStatus.slice(before).map((p) => p.status.phase)).toEqual(['Running', 'Running']);
+    expect(agent.appliedRevision).toBe(5); // desired state untouched
+  });
 });

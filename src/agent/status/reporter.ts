@@ -101,18 +101,37 @@ export class NodeStatusReporter {
     }
   }
 
+  /**
+   * A fresh reading, kept as the latest report but not published: the caller sends it (the
+   * agent, right after connecting, when it has just learned its address).
+   */
+  async reading(): Promise<NodeStatusReport | undefined> {
+    try {
+      await this.read();
+    } catch (err) {
+      this.d.logger.warn({ err }, 'node status reading failed');
+    }
+    return this.last;
+  }
+
+  /** Builds a report from a fresh reading and keeps it as the latest; true when it differs meaningfully from the one before. */
+  private async read(): Promise<{ report: NodeStatusReport; sig: string; changed: boolean }> {
+    const [rt, sample] = await Promise.all([this.runtimeHealth(), this.d.source.sample().catch(() => ({}))]);
+    const report = buildNodeStatus({
+      nodeName: this.d.nodeName, facts: this.d.facts, profile: this.d.profile, runtime: rt.health,
+      runtimeVersion: rt.version, sample, nodeIP: this.d.nodeIP(), maxPods: this.d.maxPods,
+      now: new Date(this.d.clock.now()), previousConditions: this.last?.status.conditions,
+    });
+    const sig = meaningfulSignature(report);
+    const changed = sig !== this.lastSignature;
+    this.last = report;
+    this.lastSignature = sig;
+    return { report, sig, changed };
+  }
+
   private async measure(heartbeat: boolean): Promise<void> {
     try {
-      const [rt, sample] = await Promise.all([this.runtimeHealth(), this.d.source.sample().catch(() => ({}))]);
-      const report = buildNodeStatus({
-        nodeName: this.d.nodeName, facts: this.d.facts, profile: this.d.profile, runtime: rt.health,
-        runtimeVersion: rt.version, sample, nodeIP: this.d.nodeIP(), maxPods: this.d.maxPods,
-        now: new Date(this.d.clock.now()), previousConditions: this.last?.status.conditions,
-      });
-      const sig = meaningfulSignature(report);
-      const changed = sig !== this.lastSignature;
-      this.last = report;
-      this.lastSignature = sig;
+      const { report, sig, changed } = await this.read();
       if (changed && !heartbeat) this.d.logger.info({ ready: report.status.conditions?.[0]?.status }, 'node status changed');
       const full = changed || this.fullWanted || !this.heartbeats || this.beatsSinceFull + 1 >= (this.d.fullEvery ?? 6);
       if (!(heartbeat || changed || this.fullWanted)) return;
