@@ -3,7 +3,7 @@
 //
 // `bramble agent` runs for months on small devices, so it takes a lean path (docs/agent.md, "Memory"):
 // it does not load dist/cli/main.js, which imports every command and with them the API schemas
-// (typebox, ~250 modules), the HTTP client and yaml; it builds just the agent command instead.
+// (typebox, ~250 modules), the HTTP client, yaml and commander; it parses just the agent's flags.
 const args = process.argv.slice(2);
 
 if (args[0] === 'agent') {
@@ -39,30 +39,21 @@ async function runAgentCommand() {
     const { setFlagsFromString } = await import('node:v8');
     setFlagsFromString('--semi-space-growth-factor=1');
   }
-  const [{ Command, CommanderError }, { addAgentFlags, agentDescription, runAgent }, { preferLeanLogger }] = await Promise.all([
-    import('commander'), import('../dist/cli/commands/agent.js'), import('../dist/log/logger.js'),
+  const [{ parseAgentArgs }, { runAgent }, { preferLeanLogger }] = await Promise.all([
+    import('../dist/cli/commands/agent-flags.js'), import('../dist/cli/commands/agent.js'), import('../dist/log/logger.js'),
   ]);
+  // The flags with util.parseArgs, not commander (~1.6 MB kept for good): same help text, errors
+  // and exit codes as commander gives them (src/cli/commands/agent-flags.ts).
+  const parsed = parseAgentArgs(args.slice(1), process.stdout.isTTY ? process.stdout.columns : 80);
+  if (parsed.kind === 'help') {
+    process.stdout.write(parsed.text);
+    return 0;
+  }
+  if (parsed.kind === 'error') {
+    process.stderr.write(`${parsed.message}\n(run "bramble agent --help" for usage)\n`);
+    return 1;
+  }
   // pino's NDJSON lines without pino (~2.5 MB): src/log/lean.ts. BRAMBLE_AGENT_LOGGER=pino keeps pino.
   preferLeanLogger();
-  let code = 0;
-  const program = new Command('bramble').exitOverride()
-    .showHelpAfterError('(run "bramble agent --help" for usage)');
-  addAgentFlags(program.command('agent').description(agentDescription))
-    .action(async (opts) => {
-      try {
-        code = await runAgent(opts);
-      } catch (err) {
-        // runAgent's own InvalidArgumentError (no token) is a CommanderError that nobody printed yet.
-        fail(err);
-        code = 1;
-      }
-    });
-  try {
-    await program.parseAsync(process.argv);
-    return code;
-  } catch (err) {
-    // Commander has already printed its own message (unknown option, missing argument, help).
-    if (err instanceof CommanderError) return err.exitCode;
-    throw err;
-  }
+  return runAgent(parsed.flags);
 }
