@@ -20,7 +20,7 @@ import { buildBundle, bundleFingerprint, nodeOf, usesObject } from './bundles.js
 import { Informer, objectKey, type InformerEvent } from '../client/informer.js';
 import { LogStreams } from './logs.js';
 import { ServiceFeed } from './services.js';
-import { applyHeartbeat, applyStatusReport, defaultUsageDeadband, markNodeUnknown, statusSignature, usageMoved, writeNodeStatus, type UsageDeadband } from './node-status.js';
+import { applyHeartbeat, applyStatusReport, defaultUsageDeadband, markNodeUnknown, readyStatus, statusSignature, usageMoved, writeNodeStatus, type UsageDeadband } from './node-status.js';
 
 const pods = resourceByKind('v1', 'Pod')!;
 const configMaps = resourceByKind('v1', 'ConfigMap')!;
@@ -86,6 +86,12 @@ export class NodeGateway implements PodLogSource {
   private readonly written = new Map<string, Written>();
   /** When each node was last sent a sync to get a full status report out of it. */
   private readonly asked = new Map<string, number>();
+  /**
+   * Nodes that said hello and whose next report is the node status they send on connecting,
+   * followed by every pod's status: those pod reports land after the node status is written,
+   * so the gateway need not ask for them again (see onStatus).
+   */
+  private readonly reconnected = new Set<string>();
   private readonly logs: LogStreams;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -178,7 +184,7 @@ export class NodeGateway implements PodLogSource {
       return;
     }
     switch (leaf) {
-      case 'hello': return this.onHello(node);
+      case 'hello': return this.onHello(node, true);
       case 'status': {
         const m = msg as NodeStatusReport | NodeHeartbeat;
         this.seen(node); // presence does not wait for the node's queue
@@ -209,8 +215,10 @@ export class NodeGateway implements PodLogSource {
     this.lost.delete(node);
   }
 
-  private onHello(node: string): void {
+  /** `reconnected`: a hello from the node itself (not a retained presence seen on (re)subscribing). */
+  private onHello(node: string, reconnected: boolean): void {
     this.seen(node);
+    if (reconnected) this.reconnected.add(node);
     if (!this.synced) { this.pendingHellos.add(node); return; }
     this.sendSync(node);
     this.services.sync(node);
@@ -224,6 +232,7 @@ export class NodeGateway implements PodLogSource {
    * goes through the full register/merge/write.
    */
   private async onStatus(node: string, report: NodeStatusReport): Promise<void> {
+    const afterHello = this.reconnected.delete(node);
     const now = Date.now();
     const signature = statusSignature(report);
     const last = this.written.get(node);
@@ -232,8 +241,20 @@ export class NodeGateway implements PodLogSource {
     if (same && !usageMoved(last.usage, usage, this.opts.usageDeadband ?? defaultUsageDeadband)) return;
     this.written.delete(node); // until this write is known to have happened
     if (same) await writeNodeStatus(this.opts.api, node, report);
-    else await applyStatusReport(this.opts.api, node, report);
+    else if ((await applyStatusReport(this.opts.api, node, report)).wasUnknown && !afterHello) this.askForPodStatuses(node);
     this.written.set(node, { signature, sig: report.sig, usage, at: same ? last.at : now });
+  }
+
+  /**
+   * The node was marked unreachable and reports again without having reconnected (a link cut
+   * shorter than the broker's keepalive: the agent never noticed), so it will not re-send its
+   * pods' statuses by itself, and the node lifecycle controller marked them not ready meanwhile.
+   * Asked only now that its Ready status is written: their reports then land on a Node that is
+   * Ready (one the controller, which checks live, no longer marks), and undo the marks.
+   */
+  private askForPodStatuses(node: string): void {
+    this.log.info({ node }, 'node reachable again without reconnecting: asking for every pod status');
+    if (this.synced) this.send(node, { v: 1, type: 'resend' });
   }
 
   /**
@@ -263,6 +284,9 @@ export class NodeGateway implements PodLogSource {
 
   private async onPodStatus(node: string, msg: PodStatusReport): Promise<void> {
     this.seen(node);
+    // Ahead of the node status the hello promised (it was lost, or the node is older): this
+    // one may land on a Node still marked unreachable, so that status write asks again.
+    this.reconnected.delete(node);
     let pod: KObject;
     try {
       pod = await this.opts.api.get(pods, msg.namespace, msg.name);
@@ -286,7 +310,7 @@ export class NodeGateway implements PodLogSource {
       this.seen(node);
       // A retained "online" arrives when the gateway (re)subscribes: the node will not say
       // hello again, so it gets its full desired state now. A live one is followed by hello.
-      if (retained) this.onHello(node);
+      if (retained) this.onHello(node, false);
       return;
     }
     this.lastSeen.delete(node);
@@ -297,6 +321,7 @@ export class NodeGateway implements PodLogSource {
   private presenceLost(node: string, why: string): void {
     if (this.lost.has(node)) return;
     this.lost.add(node);
+    this.reconnected.delete(node);
     this.logs.failNode(node, why);
     this.log.info({ node, why }, 'node presence lost');
     this.enqueue(node, 'presence', async () => {
@@ -320,10 +345,7 @@ export class NodeGateway implements PodLogSource {
   private async trackKnownNodes(): Promise<void> {
     const list = await this.opts.api.list(nodes, undefined);
     const now = Date.now();
-    for (const n of list.items) {
-      const ready = ((n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready');
-      if (n.metadata.name && ready?.status === 'True') this.lastSeen.set(n.metadata.name, now);
-    }
+    for (const n of list.items) if (n.metadata.name && readyStatus(n) === 'True') this.lastSeen.set(n.metadata.name, now);
   }
 
   // ---- desired state out ---------------------------------------------------------------

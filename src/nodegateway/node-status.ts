@@ -90,14 +90,23 @@ export async function applyHeartbeat(api: ApiInterface, name: string, usage: Usa
   return true;
 }
 
-/** Register the node if new, merge its labels/taints, then write its status. */
-export async function applyStatusReport(api: ApiInterface, name: string, report: NodeStatusReport): Promise<KObject> {
+/** A Node's Ready condition status ('True', 'False', 'Unknown'), undefined without one. */
+export function readyStatus(node: KObject | undefined): string | undefined {
+  return ((node?.status as NodeStatusLike | undefined)?.conditions ?? []).find((c) => c.type === 'Ready')?.status;
+}
+
+/**
+ * Register the node if new, merge its labels/taints, then write its status. `wasUnknown`: the
+ * Node was marked unreachable until this write (its pods may have been marked not ready).
+ */
+export async function applyStatusReport(api: ApiInterface, name: string, report: NodeStatusReport): Promise<{ node: KObject; wasUnknown: boolean }> {
   let node: KObject | undefined;
   try {
     node = await api.get(nodes, undefined, name);
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
+  const wasUnknown = readyStatus(node) === 'Unknown';
   if (!node) {
     const spec = report.taints && report.taints.length > 0 ? { taints: report.taints } : {};
     try {
@@ -118,7 +127,7 @@ export async function applyStatusReport(api: ApiInterface, name: string, report:
       node = await api.patch(nodes, undefined, name, patch, 'merge');
     }
   }
-  return await writeNodeStatus(api, name, report);
+  return { node: await writeNodeStatus(api, name, report), wasUnknown };
 }
 
 /** Set Ready=Unknown (the node's status can no longer be trusted); no-op when absent or already Unknown. */

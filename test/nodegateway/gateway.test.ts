@@ -153,4 +153,49 @@ describe('node reports', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
     expect(c.message).toMatch(/presence lost: no heartbeat/);
   });
+
+  const nodeReady = async (name: string): Promise<string | undefined> => (await call('GET', `/api/v1/nodes/${name}`)).body.status?.conditions?.[0]?.status;
+  const resends = (n: FakeNode): number => n.desired('resend').length;
+
+  it('asks a node it had marked Unknown that reports again without reconnecting for every pod status, once its Ready is written back', async () => {
+    const n = await node('pi-5');
+    await n.hello();
+    await n.send('status', statusReport({}));
+    await until('pi-5 ready', async () => (await nodeReady('pi-5')) === 'True');
+    // Silent past the grace, same connection (a link cut the broker has not noticed yet).
+    await until('pi-5 Unknown', async () => (await nodeReady('pi-5')) === 'Unknown', 6000);
+    expect(resends(n)).toBe(0);
+    await n.send('status', statusReport({}));
+    await until('resend asked', () => resends(n) === 1);
+    // Asked only after the write: the pods' reports it triggers land on a Ready node.
+    expect(await nodeReady('pi-5')).toBe('True');
+    await n.send('status', statusReport({}));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(resends(n)).toBe(1);
+  });
+
+  it('does not ask a node that reconnected (its hello is followed by every pod status), unless a pod status came ahead of the node status', async () => {
+    const n = await node('pi-6');
+    await n.hello();
+    await n.send('status', statusReport({}));
+    await until('pi-6 ready', async () => (await nodeReady('pi-6')) === 'True');
+    (n.client as any).stream.destroy();
+    await until('pi-6 Unknown', async () => (await nodeReady('pi-6')) === 'Unknown');
+    const back = await node('pi-6');
+    await back.hello();
+    await back.send('status', statusReport({}));
+    await until('pi-6 ready again', async () => (await nodeReady('pi-6')) === 'True');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(resends(back)).toBe(0);
+
+    // The node status after hello got lost (QoS 0) and a pod status came first: it may have
+    // been written while the node was still Unknown, so the status write that follows asks.
+    (back.client as any).stream.destroy();
+    await until('pi-6 Unknown again', async () => (await nodeReady('pi-6')) === 'Unknown');
+    const again = await node('pi-6');
+    await again.hello();
+    await again.send('podstatus', { v: 1, type: 'podstatus', namespace: 'default', name: 'none-here', uid: 'u-1', status: { phase: 'Running' } });
+    await again.send('status', statusReport({}));
+    await until('resend asked', () => resends(again) === 1);
+  });
 });
