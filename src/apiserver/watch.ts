@@ -46,17 +46,20 @@ function line(type: string, object: unknown): string {
   return `${JSON.stringify({ type, object })}\n`;
 }
 
-// One store event reaches every watcher: serialize its object once, not once per watcher.
-const serialized = new WeakMap<object, { obj: KObject; json: string }>();
+// One store event reaches every watcher: serialize its object once, not once per watcher. The
+// store delivers an event to all its watchers in one go, so remembering the last entry is
+// enough; a cache keyed by every entry would keep a second JSON copy of every stored object
+// alive (the store's table holds the entries) for the life of the master.
+let lastEntry: WatchEvent['entry'] | undefined;
+let lastSerialized: { obj: KObject; json: string } | undefined;
 
 function eventObject(entry: WatchEvent['entry']): { obj: KObject; json: string } {
-  let s = serialized.get(entry);
-  if (!s) {
+  if (entry !== lastEntry || !lastSerialized) {
     const obj = fromEntry(entry);
-    s = { obj, json: JSON.stringify(obj) };
-    serialized.set(entry, s);
+    lastSerialized = { obj, json: JSON.stringify(obj) };
+    lastEntry = entry;
   }
-  return s;
+  return lastSerialized;
 }
 
 function eventLine(type: string, json: string): string {

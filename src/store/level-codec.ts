@@ -3,7 +3,7 @@
 //   l/<revision> → LogRecord      the change log watches resume from (zero-padded: key order = revision order)
 //   m/<name>     → number         metadata: rev, compacted, reserved
 
-import { jsonOf, type Change, type Labels } from './change.js';
+import type { Change, Labels } from './change.js';
 import type { StoredValue, WatchEventType } from './store.js';
 
 export const META_REV = 'm/rev';
@@ -66,14 +66,19 @@ export function changeOfLog(rec: LogRecord): Change {
 }
 
 // The same records as JSON text, written with utf8 encoding: the value's text is made once
-// per write (see jsonOf) and shared by the object record and the log record.
+// per write, with the store's copy (Change.json), and shared by the object record and the log
+// record.
+function valueJson(change: Change): string {
+  return change.json ?? JSON.stringify(change.event.entry.value);
+}
+
 export function objectRecordJson(change: Change): string {
-  const { value, createRevision, modRevision } = change.event.entry;
-  return `{"value":${jsonOf(value)},"createRevision":${createRevision},"modRevision":${modRevision}}`;
+  const { createRevision, modRevision } = change.event.entry;
+  return `{"value":${valueJson(change)},"createRevision":${createRevision},"modRevision":${modRevision}}`;
 }
 
 export function logRecordJson(change: Change): string {
   const { type, entry } = change.event;
   const prev = change.prev ? `,"prev":${JSON.stringify(change.prev)}` : '';
-  return `{"type":"${type}","key":${JSON.stringify(entry.key)},"value":${jsonOf(entry.value)},"createRevision":${entry.createRevision},"modRevision":${entry.modRevision}${prev}}`;
+  return `{"type":"${type}","key":${JSON.stringify(entry.key)},"value":${valueJson(change)},"createRevision":${entry.createRevision},"modRevision":${entry.modRevision}${prev}}`;
 }

@@ -14,7 +14,7 @@
 
 import { Level } from 'level';
 import type { Logger } from '../log/logger.js';
-import { deepFreeze, planCreate, planDelete, planUpdate, type Change, type NextRevision } from './change.js';
+import { adopt, deepFreeze, planCreate, planDelete, planUpdate, type Change, type NextRevision } from './change.js';
 import { StoreClosedError, StoreExpiredError, StoreFailedError } from './errors.js';
 import { WatchHub } from './hub.js';
 import {
@@ -118,7 +118,7 @@ export class LevelStore implements Store {
     const [rev, compacted, reserved] = (await this.db.getMany([META_REV, META_COMPACTED, META_RESERVED])) as (number | undefined)[];
     for await (const [k, v] of this.db.iterator(OBJECT_RANGE)) {
       const rec = v as ObjectRecord;
-      this.table.set({ key: keyOfObject(k), value: deepFreeze(rec.value), createRevision: rec.createRevision, modRevision: rec.modRevision });
+      this.table.set({ key: keyOfObject(k), value: adopt(rec.value), createRevision: rec.createRevision, modRevision: rec.modRevision });
     }
     for await (const k of this.db.keys(LOG_RANGE)) this.logRevs.push(revisionOfLog(k));
     this.assigned = rev ?? 0;
@@ -314,12 +314,15 @@ export class LevelStore implements Store {
       last = entry.modRevision;
       if (change.volatile) {
         maxVolatile = entry.modRevision;
+        delete change.json; // not written now; flushDirty writes the value as it is then
         continue;
       }
       ops.push(type === 'DELETED'
         ? { type: 'del', key: objectKey(entry.key) }
         : { type: 'put', key: objectKey(entry.key), value: objectRecordJson(change), valueEncoding: 'utf8' });
       ops.push({ type: 'put', key: logKey(entry.modRevision), value: logRecordJson(change), valueEncoding: 'utf8' });
+      // Written into the records: the ring keeps the change for catch-up, not its text.
+      delete change.json;
     }
     if (ops.length > 0) ops.push({ type: 'put', key: META_REV, value: last });
     if (maxVolatile > 0 && (this.reserved === undefined || maxVolatile > this.reserved)) {

@@ -86,6 +86,7 @@ export class MemoryStore implements Store {
 
   private apply(change: Change): Entry {
     const { entry } = change.event;
+    delete change.json; // nothing to write: the ring keeps the change, not its text
     if (change.event.type === 'DELETED') this.table.delete(entry.key);
     else this.table.set(entry);
     this.rev = entry.modRevision;
