@@ -143,7 +143,8 @@ const byKind: Partial<Record<string, (o: Obj) => void>> = {
 
 /** A defaulted copy of `obj` (nulls dropped, as Kubernetes treats them as absent). Never mutates `obj`. */
 export function applyDefaults(rt: ResourceType, obj: KObject): KObject {
-  const copy = dropNulls(structuredClone(obj)) as KObject;
+  // dropNulls makes a new object and array all the way down: it is the copy.
+  const copy = dropNulls(obj);
   byKind[rt.kind]?.(copy);
   return copy;
 }

@@ -88,7 +88,7 @@ function describe(e: ValueError, field: string): FieldError {
 // object pays for the interpreted walk that collects every error with its path.
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
-function compiledCheck(schema: TSchema): TypeCheck<TSchema> {
+export function compiledCheck(schema: TSchema): TypeCheck<TSchema> {
   let c = compiled.get(schema);
   if (!c) {
     c = TypeCompiler.Compile(schema);

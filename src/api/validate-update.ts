@@ -6,6 +6,7 @@ import { fieldError } from './field-errors.js';
 import type { ResourceType } from './registry.js';
 import { dropNulls } from './schema-walk.js';
 import type { FieldError, KObject } from './types.js';
+import { withoutNulls } from './validation-nulls.js';
 
 type Obj = Record<string, unknown>;
 
@@ -53,8 +54,10 @@ function withImagesFrom(next: unknown, prev: unknown): unknown[] {
 }
 
 function podUpdate(next: KObject, prev: KObject): FieldError[] {
-  const n = asObj(dropNulls(next.spec));
-  const p = asObj(dropNulls(prev.spec));
+  // The same spec object (a status update, a metadata change): nothing in it changed.
+  if (next.spec === prev.spec) return [];
+  const n = asObj(withoutNulls(next.spec));
+  const p = asObj(withoutNulls(prev.spec));
   const out: FieldError[] = [];
   const nd = n.activeDeadlineSeconds;
   const pd = p.activeDeadlineSeconds;

@@ -2,14 +2,17 @@
 // unknown fields, and what an update may change. Errors are Kubernetes-style FieldErrors.
 
 import { checkFormats } from './checks.js';
-import { fieldError } from './field-errors.js';
 import { dns1123LabelProblem, nameProblem } from './names.js';
 import type { ResourceType } from './registry.js';
-import { dropNulls, isPlainObject } from './schema-walk.js';
+import { isPlainObject } from './schema-walk.js';
+import { child, fieldError } from './field-errors.js';
+import { isStoredPart } from './validation-parts.js';
+import type { TSchema } from '@sinclair/typebox';
 import type { FieldError } from './types.js';
 import { validateKind } from './validate-kinds.js';
 import { validateObjectMeta, validateTypeMeta } from './validate-meta.js';
-import { schemaErrors } from './validate-schema.js';
+import { compiledCheck, schemaErrors } from './validate-schema.js';
+import { withoutNulls } from './validation-nulls.js';
 
 export { findUnknownFields, pruneUnknownFields } from './unknown-fields.js';
 export { validateUpdate } from './validate-update.js';
@@ -20,7 +23,11 @@ export { validateUpdate } from './validate-update.js';
  */
 export function validateObject(rt: ResourceType, obj: unknown): FieldError[] {
   if (!isPlainObject(obj)) return [fieldError.typeInvalid('<root>', obj, `must be a ${rt.kind} object`)];
-  const o = dropNulls(obj);
+  const o = withoutNulls(obj);
+  // Most writes are valid, and most of a status update is the stored spec: answer "valid"
+  // part by part, from what is known of stored parts, and collect errors (the full walk
+  // below, unchanged) only when some part fails.
+  if (isValid(rt, o)) return [];
   const errors = [
     ...schemaErrors(rt.schema, o),
     ...validateTypeMeta(rt, o),
@@ -50,4 +57,66 @@ export function validateName(rt: ResourceType, name: string): string | undefined
 export function validateNamespaceName(name: string): string | undefined {
   if (name === '') return 'name must not be empty';
   return dns1123LabelProblem(name);
+}
+
+// ---- the fast path --------------------------------------------------------------------
+
+interface RootSchema {
+  type?: string;
+  required?: string[];
+  properties?: Record<string, TSchema>;
+  additionalProperties?: unknown;
+}
+
+/**
+ * The top-level field that validateKind's checks of a kind read, when they read only one: a
+ * stored (deep-frozen) value of that field that passed them once passes them forever.
+ */
+const kindCheckReads: Partial<Record<string, string>> = { Pod: 'spec', Node: 'spec' };
+
+/** Per kind (its root schema) and field: stored parts known to pass every check of that field. */
+const validParts = new WeakMap<TSchema, Map<string, WeakSet<object>>>();
+
+function knownValid(root: TSchema, field: string, part: unknown): boolean {
+  return typeof part === 'object' && part !== null && validParts.get(root)?.get(field)?.has(part) === true;
+}
+
+function rememberValid(root: TSchema, field: string, part: unknown): void {
+  if (!isStoredPart(part)) return; // only a deep-frozen part stays valid
+  let fields = validParts.get(root);
+  if (!fields) validParts.set(root, (fields = new Map()));
+  let set = fields.get(field);
+  if (!set) fields.set(field, (set = new WeakSet()));
+  set.add(part as object);
+}
+
+/**
+ * True only if validateObject's full walk would find no error; false means "not known": the
+ * full walk then decides. Every root schema is an object of named properties (unknown fields
+ * are not this function's errors), so the root passes when its required fields are there and
+ * each field passes its property's schema, format and kind checks.
+ */
+function isValid(rt: ResourceType, o: Record<string, unknown>): boolean {
+  const root = rt.schema as unknown as RootSchema;
+  if (root.type !== 'object' || !root.properties || (root.additionalProperties !== undefined && typeof root.additionalProperties !== 'boolean')) return false;
+  for (const k of root.required ?? []) if (o[k] === undefined) return false;
+  if (validateTypeMeta(rt, o).length > 0 || validateObjectMeta(rt, o.metadata).length > 0) return false;
+  const kindField = kindCheckReads[rt.kind];
+  let kindChecked = false;
+  for (const k of Object.keys(o)) {
+    const schema = root.properties[k];
+    const v = o[k];
+    if (!schema || v === undefined) continue;
+    if (knownValid(rt.schema, k, v)) {
+      if (k === kindField) kindChecked = true;
+      continue;
+    }
+    if (!compiledCheck(schema).Check(v) || checkFormats(schema, v, child('', k)).length > 0) return false;
+    if (k === kindField) {
+      if (validateKind(rt.kind, o).length > 0) return false;
+      kindChecked = true;
+    }
+    rememberValid(rt.schema, k, v);
+  }
+  return kindChecked || validateKind(rt.kind, o).length === 0;
 }
