@@ -3,6 +3,13 @@
 // act as the master's own identity: there is no authorization step, exactly as for the admin.
 // Semantics match the HTTP API: same validation and errors (StatusError), and a watch with the
 // same event rules (initial ADDED without resourceVersion, selector transitions, 410 as ERROR).
+//
+// Ownership, for in-process calls (no copy is made on the way in): the registry never changes
+// what it is given (it works on copies, and the store keeps its own deep-frozen copy of what
+// it stores, sharing only parts it already owns), so a caller keeps its object — but must not
+// change it until the call has settled, since the registry may read it after an await. What
+// comes back (results, watch events) shares deep-frozen parts with the store: clone before
+// changing it.
 import type { ResourceType } from '../api/registry.js';
 import { storePrefix } from '../api/registry.js';
 import { parseFieldSelector, parseLabelSelector, matchesFields, matchesLabels, type FieldSelector, type LabelSelector } from '../api/selectors.js';
@@ -37,19 +44,19 @@ export class LocalApiClient implements ApiInterface {
   }
 
   async create<T extends KObject = KObject>(rt: ResourceType, ns: string | undefined, obj: KObject): Promise<T> {
-    return (await this.resources.create(rt, ns, clone(obj))).object as T;
+    return (await this.resources.create(rt, ns, obj)).object as T;
   }
 
   async update<T extends KObject = KObject>(rt: ResourceType, ns: string | undefined, obj: KObject): Promise<T> {
-    return (await this.resources.update(rt, ns, nameOf(obj), clone(obj))).object as T;
+    return (await this.resources.update(rt, ns, nameOf(obj), obj)).object as T;
   }
 
   async updateStatus<T extends KObject = KObject>(rt: ResourceType, ns: string | undefined, obj: KObject): Promise<T> {
-    return (await this.resources.updateStatus(rt, ns, nameOf(obj), clone(obj))).object as T;
+    return (await this.resources.updateStatus(rt, ns, nameOf(obj), obj)).object as T;
   }
 
   async patch<T extends KObject = KObject>(rt: ResourceType, ns: string | undefined, name: string, patch: unknown, type: PatchType = 'merge', subresource?: 'status'): Promise<T> {
-    return (await this.resources.patch(rt, ns, name, type, clone(patch), subresource ? { subresource } : {})).object as T;
+    return (await this.resources.patch(rt, ns, name, type, patch, subresource ? { subresource } : {})).object as T;
   }
 
   async delete(rt: ResourceType, ns: string | undefined, name: string, opts: DeleteOptions = {}): Promise<KObject | Status> {
@@ -69,11 +76,6 @@ function nameOf(obj: KObject): string {
   const name = obj.metadata?.name;
   if (!name) throw new StatusError('BadRequest', `${obj.kind} has no metadata.name`);
   return name;
-}
-
-/** Callers keep their objects: the registry may reuse what it is given. */
-function clone<T>(v: T): T {
-  return structuredClone(v);
 }
 
 interface Filter { labels: LabelSelector; fields: FieldSelector }
