@@ -8,7 +8,7 @@
 // phase Running are first seen. Then, at 1000 nodes: the master's RSS with the 10 000 pods
 // placed, and a failure: SIGKILL of a real `bramble agent --runtime fake` process running pods
 // of a Deployment that tolerates `unreachable` for 0 s → Ready=Unknown → replacements Running.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchRow } from './types.js';
@@ -283,6 +283,29 @@ async function failover(c: Cluster, nodes: number, podCount: number): Promise<Be
   }
 }
 
+// ---- memory ---------------------------------------------------------------------------
+
+/**
+ * BENCH_SCHED_HEAP_SNAPSHOT=<dir>: a V8 heap snapshot of the master right after the RSS row, to
+ * see what holds its memory. The master must have been started with the matching node flags
+ * (BENCH_MASTER_NODE_OPTIONS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=<dir>"); this
+ * sends the signal and waits until a new .heapsnapshot file in <dir> stops growing.
+ */
+async function heapSnapshot(c: Cluster, dir: string): Promise<void> {
+  const snapshots = (): Map<string, number> => new Map(readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot')).map((f) => [f, statSync(path.join(dir, f)).size]));
+  const before = snapshots();
+  process.kill(c.master.proc.pid, 'SIGUSR2');
+  let last = -1;
+  const done = await until('heap snapshot written', async () => {
+    const fresh = [...snapshots()].find(([f]) => !before.has(f));
+    if (!fresh) return undefined;
+    const stable = fresh[1] > 0 && fresh[1] === last;
+    last = fresh[1];
+    return stable ? fresh[0] : undefined;
+  }, 120_000, 2000).catch(() => undefined);
+  console.error(done ? `  heap snapshot: ${path.join(dir, done)}` : `  no heap snapshot appeared in ${dir} (is the master running with --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir}?)`);
+}
+
 // ---- the bench ---------------------------------------------------------------------------
 
 export async function benchScheduling(): Promise<BenchRow[]> {
@@ -312,6 +335,7 @@ export async function benchScheduling(): Promise<BenchRow[]> {
         const mem = await memoryNote(c.a).catch((err: unknown) => `no /metrics: ${String(err)}`);
         rows.push(row(`master RSS, ${nodes} nodes + ${count} pods`, rss / 2 ** 20, 'MB', '<= 400', `VmRSS 5 s after the throughput run (${t.allRunning ? 'every pod Running' : 'not every pod Running'}); ${mem}`));
         console.error(`  RSS at ${nodes} nodes + ${count} pods: ${(rss / 2 ** 20).toFixed(0)} MB`);
+        if (process.env.BENCH_SCHED_HEAP_SNAPSHOT) await heapSnapshot(c, process.env.BENCH_SCHED_HEAP_SNAPSHOT);
         const f = await failover(c, nodes, count);
         rows.push(...f);
         console.error(`  failover: ${f.map((r) => `${r.name} ${r.value} ${r.unit}`).join('; ')}`);
