@@ -19,11 +19,11 @@ function onPath(cmd: string): boolean {
   return false;
 }
 
-/** What this machine lacks for multi-node tests (empty: they can run). */
-export function netClusterMissing(): string[] {
+/** What this machine lacks for multi-node tests (empty: they can run); `commands`: more that a suite needs (e.g. iptables). */
+export function netClusterMissing(commands: string[] = []): string[] {
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push('root');
-  for (const cmd of ['ip', 'nsenter', 'setpriv', 'dockerd', 'docker', 'ctr', 'busybox']) if (!onPath(cmd)) missing.push(cmd);
+  for (const cmd of ['ip', 'nsenter', 'setpriv', 'dockerd', 'docker', 'ctr', 'busybox', ...commands]) if (!onPath(cmd)) missing.push(cmd);
   try {
     if (!statSync(containerdSocket).isSocket()) missing.push(`containerd (${containerdSocket} is not a socket)`);
   } catch {
@@ -33,14 +33,16 @@ export function netClusterMissing(): string[] {
   return missing;
 }
 
-const missing = netClusterMissing();
-
 function countTests(t: RunnerTask): number {
   return t.type === 'test' ? 1 : (t as RunnerTestSuite).tasks.reduce((n, c) => n + countTests(c), 0);
 }
 
-/** describe() for tests on a NetCluster (see the header comment for when it skips). */
-export function describeNetCluster(name: string, fn: () => void): void {
+/**
+ * describe() for tests on a NetCluster (see the header comment for when it skips); `opts.commands`
+ * are further commands the suite needs on PATH (e.g. 'iptables', 'cc').
+ */
+export function describeNetCluster(name: string, fn: () => void, opts: { commands?: string[] } = {}): void {
+  const missing = netClusterMissing(opts.commands);
   if (missing.length === 0 || process.env.CI === 'true') {
     describe(name, () => {
       // beforeEach, not beforeAll: a failing beforeAll marks the tests skipped; CI must count them failed.

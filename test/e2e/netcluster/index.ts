@@ -1,12 +1,14 @@
 // A real multi-node Bramble cluster on one machine, for end-to-end tests: `bramble master` in
-// the host namespace on the gateway address of a private link, and N `bramble agent`s, each in
+// a gateway namespace on the gateway address of a private link, and N `bramble agent`s, each in
 // its own network namespace with its own address and its own Docker Engine, so container ports
-// are published on the worker's address as on a real device. See docs/networking.md
-// ("Multi-node tests") and network.ts / dockerd.ts / run-state.ts for the parts.
+// are published on the worker's address as on a real device. The test process is a client on
+// the link (host namespace); nothing runs in, or programs, the host's own network stack. See
+// docs/networking.md ("Multi-node tests") and network.ts / dockerd.ts / run-state.ts for the parts.
 //
 //   const c = await NetCluster.start({ workers: 2 });
 //   c.worker('w1').ip                          // 10.213.0.11
 //   await c.exec('w2', ['busybox', 'wget', '-qO-', `http://${c.worker('w1').ip}:8080/`]);
+//   await c.exec('gateway', ['iptables-save']);  // the master's namespace ('host': the test's own)
 //   await c.linkDown('w1'); ...; await c.linkUp('w1');
 //   await c.stop();                            // also on failure: call it from afterAll
 import { mkdirSync } from 'node:fs';
@@ -172,7 +174,7 @@ export class NetCluster {
   /** Start (or restart on the same data, address and ports) the master; extra flags replace the options' masterArgs. */
   async startMaster(extraArgs = this.opts.masterArgs ?? []): Promise<void> {
     const proc = new Proc('master', process.execPath, [bin, 'master', '--bind', this.link.gatewayIP, '--data-dir', path.join(this.dir, 'master'),
-      '--api-port', String(this.apiPort), '--mqtt-port', String(this.mqttPort), ...extraArgs], { env: this.env, deathSignal: 'SIGTERM' });
+      '--api-port', String(this.apiPort), '--mqtt-port', String(this.mqttPort), ...extraArgs], { netns: this.link.gatewayNs, env: this.env, deathSignal: 'SIGTERM' });
     recordProcess(this.id, 'master', proc.pid);
     this.master = proc;
     this.apiUrl = (await proc.waitFor(/API server: (\S+)/))[1]!;
@@ -228,19 +230,27 @@ export class NetCluster {
 
   /** Whether the master holds an established MQTT connection from this worker (seen with `ss` on the gateway). */
   async mqttConnected(name: string): Promise<boolean> {
-    const r = await run('ss', ['-Htn', 'state', 'established', 'sport', '=', `:${this.mqttPort}`, 'dst', this.worker(name).ip]);
+    const r = await this.exec('gateway', ['ss', '-Htn', 'state', 'established', 'sport', '=', `:${this.mqttPort}`, 'dst', this.worker(name).ip]);
     if (r.code !== 0) throw new Error(`ss failed: ${r.stderr.trim()}`);
     return r.stdout.trim() !== '';
   }
 
-  /** Run a command inside a worker's network namespace ('host' for the gateway's). */
-  exec(where: string, cmd: string[], timeoutMs = 15_000): Promise<CmdResult> {
-    if (where === 'host') return run(cmd[0]!, cmd.slice(1), { timeoutMs });
-    return run('nsenter', [`--net=/run/netns/${this.worker(where).ns}`, '--', ...cmd], { timeoutMs });
+  /** The network namespace of 'gateway' (the master's) or a worker. */
+  netns(where: string): string {
+    return where === 'gateway' ? this.link.gatewayNs : this.worker(where).ns;
   }
 
   /**
-   * GET a URL with the host's busybox wget from a worker's namespace (or 'host'); the body, or
+   * Run a command inside a worker's network namespace, the master's ('gateway'), or the test
+   * process's own ('host': a client on the link at `link.hostIP`).
+   */
+  exec(where: string, cmd: string[], timeoutMs = 15_000): Promise<CmdResult> {
+    if (where === 'host') return run(cmd[0]!, cmd.slice(1), { timeoutMs });
+    return run('nsenter', [`--net=/run/netns/${this.netns(where)}`, '--', ...cmd], { timeoutMs });
+  }
+
+  /**
+   * GET a URL with the host's busybox wget from a worker's namespace ('gateway', 'host'); the body, or
    * throws with wget's error. (busybox 1.35's `wget -T` segfaults: the timeout is ours.)
    */
   async httpGet(where: string, url: string, timeoutMs = 5000): Promise<string> {

@@ -1,26 +1,35 @@
 // The private link of a NetCluster run: one L2 segment, a.b.c.0/24, with the gateway (the
-// master, host namespace) at .1 and worker i at .(10+i), each worker in its own namespace.
+// master) at .1 in a namespace of its own, worker i at .(10+i), each in its own namespace, and
+// the test process (host namespace) at .254, a plain client on the LAN.
 //
-//   host namespace                hub namespace (bramble-nc-<id>-hub)      worker namespaces
-//   brnc<id> a.b.c.1/24 ─veth─ gw ┐
-//                                 ├─ br0 (bridge)
-//                         w1 ─────┤ ─────────────veth────────── eth0 a.b.c.11/24 (bramble-nc-<id>-w1)
-//                         w2 ─────┘ ─────────────veth────────── eth0 a.b.c.12/24 (bramble-nc-<id>-w2)
+//   host namespace                    hub namespace (bramble-nc-<id>-hub)     other namespaces
+//   brnc<id> a.b.c.254/24 ─veth─ host ┐
+//                                     ├─ br0 (bridge)
+//                              gw ────┤ ─────veth───── eth0 a.b.c.1/24   (bramble-nc-<id>-gw: master)
+//                              w1 ────┤ ─────veth───── eth0 a.b.c.11/24  (bramble-nc-<id>-w1)
+//                              w2 ────┘ ─────veth───── eth0 a.b.c.12/24  (bramble-nc-<id>-w2)
 //
 // Why the bridge is in a namespace of its own and not in the host's: with Docker running, the
 // host has br_netfilter loaded (bridge-nf-call-iptables=1) and the FORWARD policy DROP, so
 // frames bridged between two workers would go through the host's FORWARD chain and be dropped.
 // Making it pass would mean adding rules to the host's iptables; in the hub namespace
-// FORWARD is empty and ACCEPTs, and the host's rules are never touched. The gateway's end stays
-// in the host namespace, so the master (and later its proxy) runs as on a real gateway.
+// FORWARD is empty and ACCEPTs, and the host's rules are never touched.
+// Why the master is in a namespace of its own: its service proxy (iptables mode) programs the
+// packet filter of the namespace it runs in, and forwards NodePort traffic to the workers (the
+// namespace has ip_forward=1, as a gateway routing its LAN would); there it changes nothing of
+// the host's, and deleting the namespace removes every rule even after a crash.
 // Each namespace has lo up and only the connected route of the link: no route beyond it.
 import { must, run } from './sys.js';
 import { names } from './run-state.js';
 
 export interface Link {
   net: string;
+  /** The master's address (in gatewayNs). */
   gatewayIP: string;
+  /** The test process's own address on the link (host namespace). */
+  hostIP: string;
   hubNs: string;
+  gatewayNs: string;
   hostLink: string;
 }
 
@@ -36,17 +45,28 @@ const ip = (args: string[]): Promise<string> => must('ip', args, { timeoutMs: 10
 
 export async function createLink(id: string, net: string): Promise<Link> {
   const hubNs = names.hubNs(id);
+  const gatewayNs = names.gatewayNs(id);
   const hostLink = names.hostLink(id);
   const gatewayIP = `${net}.1`;
+  const hostIP = `${net}.254`;
   await ip(['netns', 'add', hubNs]);
   await ip(['-n', hubNs, 'link', 'set', 'lo', 'up']);
   await ip(['-n', hubNs, 'link', 'add', 'br0', 'type', 'bridge']);
   await ip(['-n', hubNs, 'link', 'set', 'br0', 'up']);
-  await ip(['link', 'add', hostLink, 'type', 'veth', 'peer', 'name', 'gw', 'netns', hubNs]);
-  await ip(['-n', hubNs, 'link', 'set', 'gw', 'master', 'br0', 'up']);
-  await ip(['addr', 'add', `${gatewayIP}/24`, 'dev', hostLink]);
+  // The test process's port on the link.
+  await ip(['link', 'add', hostLink, 'type', 'veth', 'peer', 'name', 'host', 'netns', hubNs]);
+  await ip(['-n', hubNs, 'link', 'set', 'host', 'master', 'br0', 'up']);
+  await ip(['addr', 'add', `${hostIP}/24`, 'dev', hostLink]);
   await ip(['link', 'set', hostLink, 'up']);
-  return { net, gatewayIP, hubNs, hostLink };
+  // The gateway: the master's namespace, forwarding like a router (iptables mode DNATs NodePorts to workers).
+  await ip(['netns', 'add', gatewayNs]);
+  await ip(['-n', gatewayNs, 'link', 'set', 'lo', 'up']);
+  await ip(['-n', hubNs, 'link', 'add', 'gw', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', gatewayNs]);
+  await ip(['-n', hubNs, 'link', 'set', 'gw', 'master', 'br0', 'up']);
+  await ip(['-n', gatewayNs, 'addr', 'add', `${gatewayIP}/24`, 'dev', 'eth0']);
+  await ip(['-n', gatewayNs, 'link', 'set', 'eth0', 'up']);
+  await must('nsenter', [`--net=/run/netns/${gatewayNs}`, '--', 'sysctl', '-qw', 'net.ipv4.ip_forward=1'], { timeoutMs: 10_000 });
+  return { net, gatewayIP, hostIP, hubNs, gatewayNs, hostLink };
 }
 
 export async function addWorker(id: string, link: Link, name: string, index: number): Promise<WorkerLink> {

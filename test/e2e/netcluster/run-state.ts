@@ -6,9 +6,9 @@
 // namespaces it describes): `owner` ("PID STARTTIME" of the test process), `tmpdir` (the run's
 // data dir), `procs/<role>` (each child process), and `<worker>/` (the worker dockerd's
 // exec root, socket and pid file). Names on the machine:
-//   network namespaces    bramble-nc-<id>-hub, bramble-nc-<id>-<worker>
+//   network namespaces    bramble-nc-<id>-hub, bramble-nc-<id>-gw (the master), bramble-nc-<id>-<worker>
 //   containerd namespaces bramble-nc-<id>-<worker>, bramble-nc-<id>-<worker>-plugins
-//   host link             brnc<id> (the gateway's end of the link, in the host namespace)
+//   host link             brnc<id> (the test process's end of the link, in the host namespace)
 //   data dir              $TMPDIR/bramble-nc-<id>/
 //   subnet claim          /run/bramble-nc/subnet-<a.b.c> (holds the run id)
 // Nothing else is touched: the host's Docker containers, images and iptables rules, other
@@ -26,6 +26,7 @@ const idPattern = /^[a-z0-9]{6}$/;
 
 export const names = {
   hubNs: (id: string) => `${namePrefix}-${id}-hub`,
+  gatewayNs: (id: string) => `${namePrefix}-${id}-gw`,
   workerNs: (id: string, worker: string) => `${namePrefix}-${id}-${worker}`,
   containerdNs: (id: string, worker: string) => `${namePrefix}-${id}-${worker}`,
   hostLink: (id: string) => `${linkPrefix}${id}`,
@@ -201,8 +202,8 @@ export function teardownRun(id: string, log: Log = (m) => console.warn(`netclust
   try { tmpDir = readFileSync(path.join(stateDir, 'tmpdir'), 'utf8').trim() || tmpDir; } catch { /* default */ }
   try {
     const procs = listProcs(id);
-    // The master gets a chance to stop cleanly (its proxy removes what it set up in the host
-    // namespace); agents live in namespaces that are deleted anyway.
+    // The master gets a chance to stop cleanly; like the agents, it lives in a namespace of
+    // the run (its proxy's rules go with it).
     const master = procs.filter((p) => p.role === 'master').map((p) => p.identity);
     killAll(master, 'SIGTERM');
     if (!waitGone(master, 5000)) killAll(master, 'SIGKILL');
