@@ -4,8 +4,9 @@
 import { checkFormats } from './checks.js';
 import { dns1123LabelProblem, nameProblem } from './names.js';
 import type { ResourceType } from './registry.js';
-import { isPlainObject } from './schema-walk.js';
-import { child, fieldError } from './field-errors.js';
+import { childOf, isPlainObject, itemsOf, resolveUnion } from './schema-walk.js';
+import { X_FORMAT } from './meta.js';
+import { fieldError } from './field-errors.js';
 import { isStoredPart } from './validation-parts.js';
 import type { TSchema } from '@sinclair/typebox';
 import type { FieldError } from './types.js';
@@ -111,7 +112,7 @@ function isValid(rt: ResourceType, o: Record<string, unknown>): boolean {
       if (k === kindField) kindChecked = true;
       continue;
     }
-    if (!compiledCheck(schema).Check(v) || checkFormats(schema, v, child('', k)).length > 0) return false;
+    if (!compiledCheck(schema).Check(v) || !formatsOk(schema, v)) return false;
     if (k === kindField) {
       if (validateKind(rt.kind, o).length > 0) return false;
       kindChecked = true;
@@ -119,4 +120,54 @@ function isValid(rt: ResourceType, o: Record<string, unknown>): boolean {
     rememberValid(rt.schema, k, v);
   }
   return kindChecked || validateKind(rt.kind, o).length === 0;
+}
+
+/**
+ * checkFormats(schema, value, path) would find nothing (true), or might (false). The same walk,
+ * but it skips every subtree whose schema has no format anywhere in it (most of a status: a
+ * Node's images, conditions, nodeInfo), and it makes no error objects.
+ */
+function formatsOk(schema: TSchema, value: unknown): boolean {
+  if (!hasFormats(schema)) return true;
+  if ((schema as Record<string, unknown>)[X_FORMAT] !== undefined) return checkFormats(schema, value, '').length === 0;
+  const s = resolveUnion(schema, value);
+  if (Array.isArray(value)) {
+    const items = itemsOf(s);
+    return items === undefined || value.every((v) => formatsOk(items, v));
+  }
+  if (isPlainObject(value)) {
+    for (const k of Object.keys(value)) {
+      const c = childOf(s, k).schema;
+      if (c && !formatsOk(c, value[k])) return false;
+    }
+  }
+  return true;
+}
+
+interface SchemaEdges {
+  anyOf?: TSchema[];
+  items?: TSchema;
+  properties?: Record<string, TSchema>;
+  patternProperties?: Record<string, TSchema>;
+  additionalProperties?: unknown;
+}
+
+const formatsIn = new WeakMap<TSchema, boolean>();
+
+/** Whether a format (X_FORMAT) is set on `schema` or anywhere checkFormats could reach from it. */
+function hasFormats(schema: TSchema): boolean {
+  const known = formatsIn.get(schema);
+  if (known !== undefined) return known;
+  formatsIn.set(schema, true); // while being worked out (a recursive schema): assume it has
+  const s = schema as unknown as SchemaEdges;
+  const children: TSchema[] = [
+    ...(s.anyOf ?? []),
+    ...(s.items ? [s.items] : []),
+    ...Object.values(s.properties ?? {}),
+    ...Object.values(s.patternProperties ?? {}),
+    ...(typeof s.additionalProperties === 'object' && s.additionalProperties !== null ? [s.additionalProperties as TSchema] : []),
+  ];
+  const result = (schema as Record<string, unknown>)[X_FORMAT] !== undefined || children.some(hasFormats);
+  formatsIn.set(schema, result);
+  return result;
 }

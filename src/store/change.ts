@@ -84,8 +84,10 @@ export function snapshot<T>(value: T): { value: T; json: string } {
     }
     const part = JSON.parse(text) as unknown;
     if (typeof part === 'object' && part !== null) {
+      // metadata is never passed back unchanged (the API server sets resourceVersion on what it
+      // serves), so marking it would only cost.
+      if (k !== 'metadata') markStoredPart(part);
       deepFreeze(part);
-      markStoredPart(part);
     }
     copy[k] = part;
   }
@@ -95,10 +97,10 @@ export function snapshot<T>(value: T): { value: T; json: string } {
 /** A value read back from disk: deep-frozen, its parts the store's own (as snapshot makes them). */
 export function adopt<T>(value: T): T {
   if (isPlainObject(value)) {
-    for (const v of Object.values(value)) {
+    for (const [k, v] of Object.entries(value)) {
       if (typeof v === 'object' && v !== null) {
+        if (k !== 'metadata') markStoredPart(v);
         deepFreeze(v);
-        markStoredPart(v);
       }
     }
   }

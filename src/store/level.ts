@@ -387,7 +387,21 @@ export class LevelStore implements Store {
 
   private async writeDisk(ops: Op[]): Promise<void> {
     this.counters.diskWrites++;
-    await this.db.batch(ops, { sync: true });
+    // A chained batch hands each op to LevelDB as it is added; the array form first copies
+    // every op into a new object (abstract-level's #arrayBatch), a third of the JS cost of a
+    // group commit. Same atomic, synced write.
+    const batch = this.db.batch();
+    try {
+      for (const op of ops) {
+        if (op.type === 'del') batch.del(op.key);
+        else if (op.valueEncoding) batch.put(op.key, op.value, { valueEncoding: op.valueEncoding });
+        else batch.put(op.key, op.value);
+      }
+    } catch (err) {
+      await batch.close();
+      throw err;
+    }
+    await batch.write({ sync: true });
   }
 
   // ---- watch -------------------------------------------------------------------------
