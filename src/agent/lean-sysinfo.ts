@@ -10,6 +10,7 @@
 // require cache (the ESM loader uses that cache for CommonJS packages too). It is a Proxy: the six
 // functions come from their own module; any other name loads the real index once (so nothing
 // systeminformation offers is lost, it just costs what it did before).
+import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import path from 'node:path';
 
@@ -30,6 +31,9 @@ export function keepSystemInformationLean(): boolean {
   const cache = require.cache;
   if (cache[index]) return false;
   const lib = path.dirname(index);
+  // The names the real index exports (`exports.cpu = cpu.cpu;`): only those load it. Others, such as
+  // `then` (looked up whenever the module object is returned from an async function), are undefined.
+  const exported = new Set(Array.from(readFileSync(index, 'utf8').matchAll(/^exports\.(\w+)\s*=/gm), (m) => m[1]!));
   const stub = new Module(index);
   let full: Record<string, unknown> | undefined;
   const loadFull = (): Record<string, unknown> => {
@@ -50,7 +54,8 @@ export function keepSystemInformationLean(): boolean {
     get(_target, name) {
       if (typeof name !== 'string') return undefined;
       const part = leanParts[name];
-      return part ? (require(path.join(lib, `${part}.js`)) as Record<string, unknown>)[name] : loadFull()[name];
+      if (part) return (require(path.join(lib, `${part}.js`)) as Record<string, unknown>)[name];
+      return exported.has(name) ? loadFull()[name] : undefined;
     },
   });
   cache[index] = stub;

@@ -11,6 +11,8 @@ describe('keepSystemInformationLean', () => {
       const { keepSystemInformationLean } = await import(${JSON.stringify(path.resolve('src/agent/lean-sysinfo.ts'))});
       const stubbed = keepSystemInformationLean();
       const si = (await import('systeminformation')).default;
+      // Returned from an async function, as sysinfo.ts does: a 'then' lookup must not load the real index.
+      await (async () => si)();
       const [os, cpu, mem, uuid, load, temp] = await Promise.all([si.osInfo(), si.cpu(), si.mem(), si.uuid(), si.currentLoad(), si.cpuTemperature()]);
       const { createRequire } = await import('node:module');
       const mods = () => Object.keys(createRequire(import.meta.url).cache).filter((f) => f.includes('/systeminformation/lib/')).map((f) => f.split('/').pop()).sort();
