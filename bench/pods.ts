@@ -82,7 +82,9 @@ export async function startMaster(dir: string): Promise<Master> {
   const env = { BRAMBLE_KUBECONFIG: path.join(dataDir, 'kubeconfig.yaml'), HOME: dir, BRAMBLE_LOG_LEVEL: 'warn' };
   // BENCH_MASTER_NODE_OPTIONS: node flags for the master, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.BENCH_MASTER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
-  const proc = new Proc(['master', '--data-dir', dataDir, '--api-port', '0', '--mqtt-port', '0'], env, nodeArgs);
+  // The gateway's own proxy is not what these benches measure, and as root `auto` would program
+  // this machine's packet filter.
+  const proc = new Proc(['master', '--data-dir', dataDir, '--api-port', '0', '--mqtt-port', '0', '--proxy-mode', 'off'], env, nodeArgs);
   const url = (await proc.waitFor(/API server: (\S+)/))[1]!;
   const mqttUrl = (await proc.waitFor(/MQTT broker: (\S+)/))[1]!;
   await proc.waitFor(/Ready/);
@@ -100,7 +102,8 @@ export interface AgentProc {
 
 export async function startAgent(m: Master, o: { name: string; token: string; dataDir: string; runtime: 'docker' | 'fake'; nodeArgs?: string[]; extraArgs?: string[]; logLevel?: string }): Promise<AgentProc> {
   const proc = new Proc(
-    ['agent', '--master', m.mqttLocal, '--name', o.name, '--data-dir', o.dataDir, '--node-ip', '127.0.0.1', '--runtime', o.runtime, ...(o.extraArgs ?? [])],
+    // A proxy runs (its memory counts), in userspace mode: the bench leaves the host's packet filter alone.
+    ['agent', '--master', m.mqttLocal, '--name', o.name, '--data-dir', o.dataDir, '--node-ip', '127.0.0.1', '--runtime', o.runtime, '--proxy-mode', 'userspace', ...(o.extraArgs ?? [])],
     { ...m.env, BRAMBLE_NODE_TOKEN: o.token, ...(o.logLevel ? { BRAMBLE_LOG_LEVEL: o.logLevel } : {}) },
     o.nodeArgs ?? [],
   );
