@@ -399,6 +399,9 @@ export class LevelStore implements Store {
       await batch.close();
       throw err;
     }
+    // LevelDB has its own copy of each record now: let the texts go before the fsync, rather
+    // than keep them (this frame lives until the write is done) into the old generation.
+    ops.length = 0;
     await batch.write({ sync: true });
   }
 
