@@ -3,7 +3,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KObject } from '../api/types.js';
 import type { Entry, StoredValue } from '../store/store.js';
-import { storedJson } from '../store/change.js';
 import { StatusError } from '../api/status.js';
 import type { ResourceType } from '../api/registry.js';
 
@@ -18,19 +17,6 @@ export function toStored(obj: KObject): StoredValue {
 export function fromEntry(e: Entry): KObject {
   const obj = e.value as unknown as KObject;
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(e.modRevision) } };
-}
-
-/**
- * JSON.stringify(fromEntry(e)), made from the text the store wrote when it still has it (a
- * recent write; else undefined): the served form only adds resourceVersion at the end of
- * metadata.
- */
-export function servedJson(e: Entry): string | undefined {
-  const s = storedJson(e);
-  if (!s) return undefined;
-  const rv = `"resourceVersion":${JSON.stringify(String(e.modRevision))}`;
-  const empty = s.json[s.metaEnd - 1] === '{';
-  return `${s.json.slice(0, s.metaEnd)}${empty ? '' : ','}${rv}${s.json.slice(s.metaEnd)}`;
 }
 
 export function nowTimestamp(d = new Date()): string {

@@ -13,10 +13,10 @@ import { findUnknownFields, pruneUnknownFields, validateObject, validateUpdate }
 import type { FieldSelector, LabelSelector } from '../api/selectors.js';
 import { matchesFields } from '../api/selectors.js';
 import type { Logger } from '../log/logger.js';
-import type { Entry, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { StoreAlreadyExistsError, StoreConflictError, StoreNotFoundError } from '../store/errors.js';
 import { conflict, fromStoreError, invalid, notFound } from './errors.js';
-import { checkBodyKind, fromEntry, generateNameSuffix, isObject, newUid, nowTimestamp, parseResourceVersion, servedJson, toStored } from './objects.js';
+import { checkBodyKind, fromEntry, generateNameSuffix, isObject, newUid, nowTimestamp, parseResourceVersion, toStored } from './objects.js';
 import { deepEqual, isVolatileStatusChange } from './volatile.js';
 import { applyPatch, type PatchType } from './patch.js';
 
@@ -29,19 +29,6 @@ export interface WriteOptions {
 export interface WriteResult {
   object: KObject;
   warnings: string[];
-  /** JSON.stringify(object), when it came cheaply from the store's own text (see servedJson). */
-  json?: string;
-}
-
-/** What a write stored, as served. */
-interface Written {
-  object: KObject;
-  json?: string;
-}
-
-function written(e: Entry): Written {
-  const json = servedJson(e);
-  return json === undefined ? { object: fromEntry(e) } : { object: fromEntry(e), json };
 }
 
 export interface ListQuery {
@@ -167,9 +154,9 @@ export class ResourceService {
       try {
         const e = await this.store.create(storeKey(rt, obj.metadata.namespace, name), toStored(toWrite));
         this.log.debug({ resource: rt.plural, namespace: obj.metadata.namespace, name }, 'created');
-        const created = written(e);
-        alloc?.commit(created.object);
-        return { ...created, warnings };
+        const created = fromEntry(e);
+        alloc?.commit(created);
+        return { object: created, warnings };
       } catch (err) {
         alloc?.abort();
         // A generated name that is taken: draw another.
@@ -229,8 +216,8 @@ export class ResourceService {
     obj.metadata.name = name;
     obj = this.checkUnknownFields(rt, obj, opts.fieldValidation, warnings);
     const expected = parseResourceVersion(obj.metadata.resourceVersion);
-    const w = await this.writeWithRetry(rt, ns, name, expected, (prev) => this.mergeForUpdate(rt, prev, obj, false));
-    return { ...w, warnings };
+    const object = await this.writeWithRetry(rt, ns, name, expected, (prev) => this.mergeForUpdate(rt, prev, obj, false));
+    return { object, warnings };
   }
 
   /** PUT of `/status`: only status changes; everything else comes from the stored object. */
@@ -243,15 +230,15 @@ export class ResourceService {
     }
     obj = this.checkUnknownFields(rt, obj, opts.fieldValidation, warnings);
     const expected = parseResourceVersion(obj.metadata.resourceVersion);
-    const w = await this.writeWithRetry(rt, ns, name, expected, (prev) => this.mergeForUpdate(rt, prev, obj, true));
-    return { ...w, warnings };
+    const object = await this.writeWithRetry(rt, ns, name, expected, (prev) => this.mergeForUpdate(rt, prev, obj, true));
+    return { object, warnings };
   }
 
   async patch(rt: ResourceType, ns: string | undefined, name: string, type: PatchType, patch: unknown, opts: WriteOptions & { subresource?: 'status' } = {}): Promise<WriteResult> {
     if (opts.subresource === 'status' && !rt.hasStatus) throw new StatusError('NotFound', `${rt.plural} have no status subresource`);
     const warnings: string[] = [];
     // A patch naming a resourceVersion is a precondition; otherwise retry on concurrent writes.
-    const w = await this.writeWithRetry(rt, ns, name, undefined, (prev) => {
+    const object = await this.writeWithRetry(rt, ns, name, undefined, (prev) => {
       let next = applyPatch(type, prev, patch);
       if (!isObject(next)) throw new StatusError('BadRequest', 'the patch did not produce an object');
       next = checkBodyKind(rt, next);
@@ -262,7 +249,7 @@ export class ResourceService {
       obj = this.placeInNamespace(rt, ns, obj);
       return this.mergeForUpdate(rt, prev, obj, opts.subresource === 'status');
     });
-    return { ...w, warnings };
+    return { object, warnings };
   }
 
   /** Apply the server's rules for an update of prev into next. */
@@ -293,7 +280,7 @@ export class ResourceService {
    * Read, compute, write with the read revision as precondition. With an explicit
    * `expected` revision a conflict is the caller's; without, a concurrent write is retried.
    */
-  private async writeWithRetry(rt: ResourceType, ns: string | undefined, name: string, expected: number | undefined, compute: (prev: KObject) => KObject): Promise<Written> {
+  private async writeWithRetry(rt: ResourceType, ns: string | undefined, name: string, expected: number | undefined, compute: (prev: KObject) => KObject): Promise<KObject> {
     const key = storeKey(rt, ns, name);
     for (let attempt = 0; ; attempt++) {
       const e = await this.store.get(key);
@@ -303,20 +290,20 @@ export class ResourceService {
       const computed = compute(prev);
       const alloc = this.allocate(rt, computed, prev);
       const next = alloc?.object ?? computed;
-      if (deepEqual(next, prev)) { alloc?.commit(prev); return { object: prev }; } // a no-op write changes nothing, not even the resourceVersion
+      if (deepEqual(next, prev)) { alloc?.commit(prev); return prev; } // a no-op write changes nothing, not even the resourceVersion
       try {
         // Removing the last finalizer of an object being deleted completes the deletion.
         if (next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0 && this.deletionComplete(rt, next)) {
           const d = await this.store.delete(key, { expectedRevision: e.modRevision });
           alloc?.abort();
           this.log.debug({ resource: rt.plural, namespace: ns, name }, 'deleted after finalizers');
-          return { object: { ...next, metadata: { ...next.metadata, resourceVersion: String(d.modRevision) } } };
+          return { ...next, metadata: { ...next.metadata, resourceVersion: String(d.modRevision) } };
         }
         const volatile = rt.hasStatus && isVolatileStatusChange(rt.kind, prev, next);
         const u = await this.store.update(key, toStored(next), { expectedRevision: e.modRevision, volatile });
-        const w = written(u);
-        alloc?.commit(w.object);
-        return w;
+        const written = fromEntry(u);
+        alloc?.commit(written);
+        return written;
       } catch (err) {
         alloc?.abort();
         if (err instanceof StoreConflictError && expected === undefined && attempt < maxRetries) continue;

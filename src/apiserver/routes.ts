@@ -68,9 +68,6 @@ function deleteOptions(q: Query, body: unknown): DeleteOptions {
 
 function sendWrite(reply: FastifyReply, code: number, r: WriteResult): FastifyReply {
   if (r.warnings.length > 0) reply.header('Warning', r.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
-  // The store's own text of what it wrote, when it has it: the same bytes fastify's
-  // JSON.stringify would make, without serializing the object again.
-  if (r.json !== undefined) return reply.code(code).type('application/json; charset=utf-8').send(r.json);
   return reply.code(code).send(r.object);
 }
 

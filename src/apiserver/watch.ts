@@ -13,7 +13,7 @@ import { matchesFields, matchesLabels, type FieldSelector, type LabelSelector } 
 import type { Store, WatchEvent, WatchHandle } from '../store/store.js';
 import { StoreExpiredError } from '../store/errors.js';
 import { expired } from './errors.js';
-import { fromEntry, servedJson } from './objects.js';
+import { fromEntry } from './objects.js';
 
 export interface WatchLimits {
   /** Bytes queued on a socket before the watcher counts as too slow. */
@@ -56,7 +56,7 @@ let lastSerialized: { obj: KObject; json: string } | undefined;
 function eventObject(entry: WatchEvent['entry']): { obj: KObject; json: string } {
   if (entry !== lastEntry || !lastSerialized) {
     const obj = fromEntry(entry);
-    lastSerialized = { obj, json: servedJson(entry) ?? JSON.stringify(obj) };
+    lastSerialized = { obj, json: JSON.stringify(obj) };
     lastEntry = entry;
   }
   return lastSerialized;

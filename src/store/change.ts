@@ -22,8 +22,6 @@ export interface Change {
    * is dropped once written, so changes kept for watch catch-up do not hold it.
    */
   json?: string;
-  /** Index in `json` of the closing brace of the value's metadata, or -1 (see storedJson). */
-  metaEnd?: number;
 }
 
 /** Called only once preconditions hold, so a rejected write never consumes a revision. */
@@ -33,7 +31,7 @@ export function planCreate(key: string, value: StoredValue, current: Entry | und
   if (current) throw new StoreAlreadyExistsError(key);
   const rev = next();
   const copy = snapshot(value);
-  return { event: { type: 'ADDED', entry: { key, value: copy.value, createRevision: rev, modRevision: rev } }, volatile: false, json: copy.json, metaEnd: copy.metaEnd };
+  return { event: { type: 'ADDED', entry: { key, value: copy.value, createRevision: rev, modRevision: rev } }, volatile: false, json: copy.json };
 }
 
 export function planUpdate(key: string, value: StoredValue, opts: UpdateOptions, current: Entry | undefined, next: NextRevision): Change {
@@ -41,7 +39,7 @@ export function planUpdate(key: string, value: StoredValue, opts: UpdateOptions,
   checkExpected(key, opts.expectedRevision, current);
   const copy = snapshot(value);
   const entry = { key, value: copy.value, createRevision: current.createRevision, modRevision: next() };
-  return { event: { type: 'MODIFIED', entry }, prev: { labels: labelsOf(current.value) }, volatile: opts.volatile === true, json: copy.json, metaEnd: copy.metaEnd };
+  return { event: { type: 'MODIFIED', entry }, prev: { labels: labelsOf(current.value) }, volatile: opts.volatile === true, json: copy.json };
 }
 
 export function planDelete(key: string, opts: DeleteOptions, current: Entry | undefined, next: NextRevision): Change {
@@ -68,20 +66,18 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * JSON (plain data only, undefined dropped), part by part: a top-level part the store already
  * owns (isStoredPart) is shared, not copied again.
  */
-export function snapshot<T>(value: T): { value: T; json: string; metaEnd: number } {
+export function snapshot<T>(value: T): { value: T; json: string } {
   if (!isPlainObject(value) || typeof value.toJSON === 'function') {
     const json = JSON.stringify(value);
-    return { value: deepFreeze(JSON.parse(json) as T), json, metaEnd: -1 };
+    return { value: deepFreeze(JSON.parse(json) as T), json };
   }
   const copy: Record<string, unknown> = {};
   let json = '';
-  let metaEnd = -1;
   for (const k of Object.keys(value)) {
     const v = value[k];
     const text = JSON.stringify(v);
     if (text === undefined) continue; // as JSON.stringify does: undefined and functions are left out
     json += `${json === '' ? '{' : ','}${JSON.stringify(k)}:${text}`;
-    if (k === 'metadata' && isPlainObject(v) && !Object.hasOwn(v, 'resourceVersion')) metaEnd = json.length - 1;
     if (isStoredPart(v)) {
       copy[k] = v;
       continue;
@@ -95,36 +91,7 @@ export function snapshot<T>(value: T): { value: T; json: string; metaEnd: number
     }
     copy[k] = part;
   }
-  return { value: Object.freeze(copy) as T, json: json === '' ? '{}' : `${json}}`, metaEnd };
-}
-
-/** The JSON text of a stored value, and where its metadata object ends in it (-1: not known). */
-export interface StoredJson {
-  json: string;
-  metaEnd: number;
-}
-
-/**
- * The texts of the values written last, by entry, for the API server to answer a write and
- * feed its HTTP watches without serializing the same object again (see servedJson). Bounded:
- * an entry is needed only until its writer and watchers have been served, a few ticks.
- */
-const recentJson = new Map<Entry, StoredJson>();
-const recentJsonLimit = 1024;
-
-/** Called by a store as it makes a write visible; drops the change's text (the ring keeps the change). */
-export function rememberJson(change: Change): void {
-  if (change.json !== undefined && change.metaEnd !== undefined && change.metaEnd >= 0) {
-    if (recentJson.size >= recentJsonLimit) recentJson.delete(recentJson.keys().next().value!);
-    recentJson.set(change.event.entry, { json: change.json, metaEnd: change.metaEnd });
-  }
-  delete change.json;
-  delete change.metaEnd;
-}
-
-/** The JSON text of `entry.value` if it was written recently, else undefined. */
-export function storedJson(entry: Entry): StoredJson | undefined {
-  return recentJson.get(entry);
+  return { value: Object.freeze(copy) as T, json: json === '' ? '{}' : `${json}}` };
 }
 
 /** A value read back from disk: deep-frozen, its parts the store's own (as snapshot makes them). */

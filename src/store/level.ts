@@ -14,7 +14,7 @@
 
 import { Level } from 'level';
 import type { Logger } from '../log/logger.js';
-import { adopt, deepFreeze, planCreate, rememberJson, planDelete, planUpdate, type Change, type NextRevision } from './change.js';
+import { adopt, deepFreeze, planCreate, planDelete, planUpdate, type Change, type NextRevision } from './change.js';
 import { StoreClosedError, StoreExpiredError, StoreFailedError } from './errors.js';
 import { WatchHub } from './hub.js';
 import {
@@ -314,12 +314,15 @@ export class LevelStore implements Store {
       last = entry.modRevision;
       if (change.volatile) {
         maxVolatile = entry.modRevision;
+        delete change.json; // not written now; flushDirty writes the value as it is then
         continue;
       }
       ops.push(type === 'DELETED'
         ? { type: 'del', key: objectKey(entry.key) }
         : { type: 'put', key: objectKey(entry.key), value: objectRecordJson(change), valueEncoding: 'utf8' });
       ops.push({ type: 'put', key: logKey(entry.modRevision), value: logRecordJson(change), valueEncoding: 'utf8' });
+      // Written into the records: the ring keeps the change for catch-up, not its text.
+      delete change.json;
     }
     if (ops.length > 0) ops.push({ type: 'put', key: META_REV, value: last });
     if (maxVolatile > 0 && (this.reserved === undefined || maxVolatile > this.reserved)) {
@@ -357,7 +360,6 @@ export class LevelStore implements Store {
       this.counters.syncedWrites++;
     }
     if (this.pending.get(entry.key)?.rev === entry.modRevision) this.pending.delete(entry.key);
-    rememberJson(change); // written (or volatile: flushDirty writes the value as it is then)
     this.hub.publish(change);
     resolve(entry);
   }

@@ -2,7 +2,7 @@
 // reference. Its history is the watch hub's ring: watches older than the ring are expired.
 
 import { silentLogger, type Logger } from '../log/logger.js';
-import { planCreate, planDelete, planUpdate, rememberJson, type Change } from './change.js';
+import { planCreate, planDelete, planUpdate, type Change } from './change.js';
 import { StoreClosedError, StoreExpiredError } from './errors.js';
 import { WatchHub } from './hub.js';
 import type {
@@ -86,7 +86,7 @@ export class MemoryStore implements Store {
 
   private apply(change: Change): Entry {
     const { entry } = change.event;
-    rememberJson(change);
+    delete change.json; // nothing to write: the ring keeps the change, not its text
     if (change.event.type === 'DELETED') this.table.delete(entry.key);
     else this.table.set(entry);
     this.rev = entry.modRevision;
