@@ -15,7 +15,7 @@ import { OwnerIndex } from './owner-index.js';
 import { daemonSetsType, errorMessage, keyOf, nodesType, podsType, watchOwnedPods } from './owners.js';
 import { asPod, ownerRefTo } from './pods.js';
 import { sameStatus } from './replicaset.js';
-import { PodWriteError, slowStart, statusPatch } from './writes.js';
+import { deleteOwnedPod, PodWriteError, slowStart, statusPatch } from './writes.js';
 
 const failedBackoffBaseMs = 1000;
 const failedBackoffMaxMs = 15 * 60_000;
@@ -121,17 +121,7 @@ export class DaemonSetController implements Controller {
     return createError ?? deleteErrors.find((e) => e !== undefined);
   }
 
-  private async deletePod(owner: KObject, key: string, pod: Pod): Promise<PodWriteError | undefined> {
-    const name = pod.metadata.name ?? '';
-    try {
-      await this.ctx.api.delete(podsType, owner.metadata.namespace, name, { preconditions: { uid: pod.metadata.uid ?? '' } });
-      this.ctx.events.record(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
-      return undefined;
-    } catch (err) {
-      this.expectations.observeDelete(key, pod.metadata.uid ?? '');
-      if (isNotFound(err)) return undefined;
-      this.ctx.events.record(owner, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(err)}`);
-      return new PodWriteError('FailedDelete', `pod "${name}": ${errorMessage(err)}`);
-    }
+  private deletePod(owner: KObject, key: string, pod: Pod): Promise<PodWriteError | undefined> {
+    return deleteOwnedPod(this.ctx, this.expectations, owner, key, pod);
   }
 }

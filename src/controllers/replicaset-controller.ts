@@ -12,7 +12,7 @@ import { OwnerIndex } from './owner-index.js';
 import { errorMessage, podsType, replicaSetsType, watchOwnedPods } from './owners.js';
 import { asPod, ownerRefTo, podFromTemplate } from './pods.js';
 import { reconcileReplicaSet, sameStatus, type ReplicaSetPlan } from './replicaset.js';
-import { slowStart, statusPatch, PodWriteError } from './writes.js';
+import { deleteOwnedPod, slowStart, statusPatch, PodWriteError } from './writes.js';
 
 export class ReplicaSetController implements Controller {
   readonly name = 'replicaset';
@@ -104,17 +104,7 @@ export class ReplicaSetController implements Controller {
     return results.find((e) => e !== undefined);
   }
 
-  private async deletePod(owner: KObject, key: string, pod: Pod): Promise<PodWriteError | undefined> {
-    const name = pod.metadata.name ?? '';
-    try {
-      await this.ctx.api.delete(podsType, owner.metadata.namespace, name, { preconditions: { uid: pod.metadata.uid ?? '' } });
-      this.ctx.events.record(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
-      return undefined;
-    } catch (err) {
-      this.expectations.observeDelete(key, pod.metadata.uid ?? '');
-      if (isNotFound(err)) return undefined;
-      this.ctx.events.record(owner, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(err)}`);
-      return new PodWriteError('FailedDelete', `pod "${name}": ${errorMessage(err)}`);
-    }
+  private deletePod(owner: KObject, key: string, pod: Pod): Promise<PodWriteError | undefined> {
+    return deleteOwnedPod(this.ctx, this.expectations, owner, key, pod);
   }
 }

@@ -1,4 +1,9 @@
 // Write helpers shared by the workload controllers.
+import type { Pod } from '../api/kinds/pod.js';
+import type { KObject } from '../api/types.js';
+import { isNotFound, type ControllerContext } from './controller.js';
+import type { Expectations } from './expectations.js';
+import { errorMessage, podsType } from './owners.js';
 
 /** A create or delete of dependents failed; its reason becomes a condition and the key backs off. */
 export class PodWriteError extends Error {
@@ -40,4 +45,22 @@ export async function slowStart(count: number, create: () => Promise<void>, fail
  */
 export function statusPatch(status: object): { status: Record<string, unknown> } {
   return { status: { conditions: null, ...status } };
+}
+
+/**
+ * Deletes one of `owner`'s pods (uid precondition: never a namesake), with its Event. A pod
+ * already gone counts as deleted; a failure settles the expectation (no delete event will come).
+ */
+export async function deleteOwnedPod(ctx: ControllerContext, expectations: Expectations, owner: KObject, key: string, pod: Pod): Promise<PodWriteError | undefined> {
+  const name = pod.metadata.name ?? '';
+  try {
+    await ctx.api.delete(podsType, owner.metadata.namespace, name, { preconditions: { uid: pod.metadata.uid ?? '' } });
+    ctx.events.record(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
+    return undefined;
+  } catch (err) {
+    expectations.observeDelete(key, pod.metadata.uid ?? '');
+    if (isNotFound(err)) return undefined;
+    ctx.events.record(owner, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(err)}`);
+    return new PodWriteError('FailedDelete', `pod "${name}": ${errorMessage(err)}`);
+  }
 }
