@@ -97,18 +97,19 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
   try {
     apiUrl = await api.start({ host: bind, port: opts.apiPort ?? 6443 });
     mqtt = opts.mqttUrl !== undefined ? externalBroker(opts.mqttUrl) : await embeddedBroker(api, bind, opts.mqttPort ?? 1883, log);
+    // The node gateway, the scheduler and the controllers share one cache per kind, read through the API.
+    const local = new LocalApiClient(api.resources, store);
+    informers = new SharedInformers(local, log.child({ component: 'informers' }));
     gateway = new NodeGateway({
       mqttUrl: mqtt.url, username: mqtt.username, password: mqtt.password,
-      api: new LocalApiClient(api.resources, store),
+      api: local, informers,
       logger: log.child({ component: 'nodegateway' }),
       ...(opts.presenceGraceMs !== undefined ? { presenceGraceMs: opts.presenceGraceMs } : {}),
       onProxyReport: (node, r) => proxyMetrics.observe(node, r),
     });
+    informers.start();
     await gateway.start();
     api.podLogs = gateway;
-    // The scheduler and the controllers share one cache per kind, read through the API.
-    const local = new LocalApiClient(api.resources, store);
-    informers = new SharedInformers(local, log.child({ component: 'informers' }));
     controllers = new ControllerManager({
       api: local, informers, logger: log.child({ component: 'controller-manager' }),
       // Node tokens are the fleet only where the embedded broker logs nodes in with them.
@@ -125,7 +126,6 @@ export async function startMaster(opts: MasterOptions): Promise<RunningMaster> {
       const since = new Date().toISOString();
       proxyMetrics.local = () => ({ mode: backend.mode, since, services: backend.counters() });
     }
-    informers.start();
     await controllers.start();
     scheduler = new Scheduler({
       api: local, informers, logger: log.child({ component: 'scheduler' }),

@@ -8,7 +8,7 @@
 // Everything a node sends is decoded strictly; a bad message costs one warn line and is dropped.
 // Work for one node runs in order (one promise chain per node), different nodes in parallel.
 import { connectAsync, type IClientPublishOptions, type MqttClient } from 'mqtt';
-import { resourceByKind } from '../api/registry.js';
+import { resourceByKind, type ResourceType } from '../api/registry.js';
 import { StatusError } from '../api/status.js';
 import type { KObject } from '../api/types.js';
 import type { ApiInterface, PodLogRequest, PodLogSource } from '../client/api.js';
@@ -17,7 +17,7 @@ import { decode, encode, ProtocolError } from '../protocol/codec.js';
 import { masterFeatures, type DesiredMessage, type LogsData, type LogsRequest, type NodeHeartbeat, type NodeStatusReport, type PodBundle, type PodStatusReport, type Presence, type ProxyReport, type ServicesMessage } from '../protocol/messages.js';
 import { allNodesTopic, fromNode, nodeTopic, parseNodeTopic } from '../protocol/topics.js';
 import { buildBundle, bundleFingerprint, nodeOf, usesObject } from './bundles.js';
-import { Informer, objectKey, type InformerEvent } from '../client/informer.js';
+import { Informer, objectKey, type InformerEvent, type InformerHandler, type SharedInformers } from '../client/informer.js';
 import { LogStreams } from './logs.js';
 import { ServiceFeed } from './services.js';
 import { applyHeartbeat, applyStatusReport, defaultUsageDeadband, markNodeUnknown, readyStatus, statusSignature, usageMoved, writeNodeStatus, type UsageDeadband } from './node-status.js';
@@ -36,6 +36,8 @@ export interface NodeGatewayOptions {
   password: string;
   api: ApiInterface;
   logger: Logger;
+  /** Caches shared with the rest of the master (started by their owner before start()); without, the gateway keeps its own. */
+  informers?: SharedInformers;
   /** A node not heard from for this long is marked Ready=Unknown (default 40 s). */
   presenceGraceMs?: number;
   /** How long a node has to answer a log request (default 10 s). */
@@ -95,16 +97,26 @@ export class NodeGateway implements PodLogSource {
   private readonly logs: LogStreams;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly opts: NodeGatewayOptions) {
     this.log = opts.logger;
     const api = opts.api;
+    const shared = opts.informers;
+    // In the master the caches are the ones the scheduler and controllers read: one copy of
+    // every pod, one watch per kind. Alone (tests, tools) the gateway keeps its own.
+    const follow = (rt: ResourceType, handler: InformerHandler): Informer => {
+      if (!shared) return new Informer(api, rt, handler, this.log);
+      const inf = shared.for(rt);
+      this.unsubscribe.push(inf.on(handler));
+      return inf;
+    };
     this.informers = {
-      pods: new Informer(api, pods, (t, o) => this.onPod(t, o), this.log),
-      configMaps: new Informer(api, configMaps, (_t, o) => this.onReferenced('ConfigMap', o), this.log),
-      secrets: new Informer(api, secrets, (_t, o) => this.onReferenced('Secret', o), this.log),
-      services: new Informer(api, services, (_t, o) => this.onService(o), this.log),
-      endpoints: new Informer(api, endpoints, (_t, o) => this.onService(o), this.log),
+      pods: follow(pods, (t, o) => this.onPod(t, o)),
+      configMaps: follow(configMaps, (_t, o) => this.onReferenced('ConfigMap', o)),
+      secrets: follow(secrets, (_t, o) => this.onReferenced('Secret', o)),
+      services: follow(services, (_t, o) => this.onService(o)),
+      endpoints: follow(endpoints, (_t, o) => this.onService(o)),
     };
     this.services = new ServiceFeed({ services: this.informers.services, endpoints: this.informers.endpoints, send: (node, msg) => this.send(node, msg, 'services') });
     this.logs = new LogStreams({ publishLogsRequest: (node, msg) => this.publish(node, 'logs/request', msg) }, opts.logAnswerTimeoutMs ?? 10_000);
@@ -115,7 +127,7 @@ export class NodeGateway implements PodLogSource {
   }
 
   async start(): Promise<void> {
-    for (const inf of Object.values(this.informers)) inf.start();
+    if (!this.opts.informers) for (const inf of Object.values(this.informers)) inf.start();
     await Promise.all(Object.values(this.informers).map((i) => i.synced));
     this.synced = true;
     await this.trackKnownNodes();
@@ -144,7 +156,8 @@ export class NodeGateway implements PodLogSource {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
-    await Promise.all(Object.values(this.informers).map((i) => i.stop()));
+    for (const u of this.unsubscribe.splice(0)) u();
+    if (!this.opts.informers) await Promise.all(Object.values(this.informers).map((i) => i.stop()));
     await this.client?.endAsync(true).catch(() => undefined);
     this.client = undefined;
     await Promise.allSettled([...this.queues.values()]);
