@@ -356,7 +356,8 @@ function describeBreakdown(b: Breakdown): string {
 export async function benchPods(): Promise<BenchRow[]> {
   const count = Number(process.env.BENCH_PODS ?? 50);
   const concurrency = Number(process.env.BENCH_PODS_CONCURRENCY ?? 5);
-  const serialCount = Number(process.env.BENCH_PODS_SERIAL ?? 10);
+  // The issue's measure: apply → Running over ≥ 50 pods.
+  const serialCount = Number(process.env.BENCH_PODS_SERIAL ?? 50);
   const dir = tempDir('bramble-bench-pods-');
   const node = 'bench-pods';
   let master: Master | undefined;
@@ -381,7 +382,7 @@ export async function benchPods(): Promise<BenchRow[]> {
     const ss = summarize(serialLat);
     const serialSplit = describeBreakdown(breakdown(agent.proc.stderr, serialTimes));
     rows.push(row('pod start one at a time p50', ss.p50, 'ms', undefined, `${serialCount} pods, one after another (BENCH_PODS_SERIAL); ${serialSplit}`));
-    rows.push(row('pod start one at a time p99', ss.p99, 'ms'));
+    rows.push(row('pod start one at a time p99', ss.p99, 'ms', '<= 1000'));
     console.error(`  pods one at a time: p50 ${ss.p50.toFixed(0)} ms, p99 ${ss.p99.toFixed(0)} ms; ${serialSplit}`);
     await deletePods(a, serialNames);
     const names = Array.from({ length: count }, (_, i) => `bench-${i}`);
@@ -392,9 +393,10 @@ export async function benchPods(): Promise<BenchRow[]> {
     const s = summarize(lat);
     const split = describeBreakdown(breakdown(agent.proc.stderr, times));
     const note = `${count} pods, ${concurrency} at a time, ${seconds.toFixed(1)} s in all; from the create's 201 to the watch event with phase Running; Docker runtime, ${testImage} (imagePullPolicy Never), sandbox + one container each; ${split}`;
-    rows.push(row('pod start p50', s.p50, 'ms', undefined, note));
-    rows.push(row('pod start p99', s.p99, 'ms', '<= 1000'));
-    rows.push(row('pod start max', s.max, 'ms'));
+    // A burst queues in dockerd (~240 ms per two-container pod on 2 cores): the same target, stricter.
+    rows.push(row(`pod start ${concurrency} at a time p50`, s.p50, 'ms', undefined, note));
+    rows.push(row(`pod start ${concurrency} at a time p99`, s.p99, 'ms', '<= 1000'));
+    rows.push(row(`pod start ${concurrency} at a time max`, s.max, 'ms'));
     console.error(`  pods: p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms, max ${s.max.toFixed(0)} ms (${seconds.toFixed(1)} s); ${split}`);
     // For comparison: `docker run -d` of the same image and command, one after another.
     const dockerMs: number[] = [];
