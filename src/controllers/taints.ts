@@ -1,7 +1,6 @@
 // Taints the node lifecycle controller owns, and how a pod's tolerations match a taint.
 // Pure functions over plain objects: the controller and its tests share them.
 import type { Taint } from '../api/kinds/node.js';
-import type { Toleration } from '../api/kinds/pod.js';
 import type { KObject } from '../api/types.js';
 
 export const unreachableTaintKey = 'node.kubernetes.io/unreachable';
@@ -53,13 +52,8 @@ export function reconcileTaints(current: readonly Taint[], wanted: readonly Pick
   return [...kept, ...added];
 }
 
-/** Kubernetes' ToleratesTaint: effect (empty = all), then key/operator/value. */
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect !== undefined && t.effect !== '' && t.effect !== taint.effect) return false;
-  const op = t.operator ?? 'Equal';
-  if (op === 'Exists') return t.key === undefined || t.key === '' || t.key === taint.key;
-  return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
-}
+/** Kubernetes' ToleratesTaint (one rule with the scheduler's, src/api/tolerations.ts). */
+export { toleratesTaint as tolerates } from '../api/tolerations.js';
 
 const readyWords: Record<string, string> = { True: 'Ready', False: 'NotReady', Unknown: 'Unknown (the node stopped reporting)' };
 

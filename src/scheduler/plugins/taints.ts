@@ -1,18 +1,10 @@
 // Taints and tolerations: a NoSchedule or NoExecute taint keeps every pod that does not
 // tolerate it off the node (filter); PreferNoSchedule only makes the node less attractive (score).
-import type { Taint, Toleration } from '../../api/schemas.js';
+import type { Toleration } from '../../api/schemas.js';
+import { toleratesTaint, type TaintLike } from '../../api/tolerations.js';
 import { fits, type FilterPlugin, type ScorePlugin } from '../types.js';
 
-type TaintLike = Pick<Taint, 'key' | 'value' | 'effect'>;
-
-/** Kubernetes' ToleratesTaint: an empty effect matches every effect, an empty key with Exists every key. */
-export function toleratesTaint(t: Toleration, taint: TaintLike): boolean {
-  if (t.effect !== undefined && t.effect !== '' && t.effect !== taint.effect) return false;
-  if ((t.key ?? '') === '') return t.operator === 'Exists';
-  if (t.key !== taint.key) return false;
-  if (t.operator === 'Exists') return true;
-  return (t.value ?? '') === (taint.value ?? '');
-}
+export { toleratesTaint };
 
 export function tolerates(tolerations: readonly Toleration[] | undefined, taint: TaintLike): boolean {
   return (tolerations ?? []).some((t) => toleratesTaint(t, taint));
