@@ -15,8 +15,14 @@ interface Taint { key: string; value?: string; effect: string; timeAdded?: strin
 interface Condition { type: string; status: string; reason?: string; message?: string; lastHeartbeatTime?: string; lastTransitionTime?: string }
 interface NodeStatusLike { conditions?: Condition[]; [k: string]: unknown }
 
-function isNotFound(err: unknown): boolean {
-  return err instanceof StatusError && err.reason === 'NotFound';
+/** The Node, or undefined when it does not exist. */
+async function getNode(api: ApiInterface, name: string): Promise<KObject | undefined> {
+  try {
+    return await api.get(nodes, undefined, name);
+  } catch (err) {
+    if (err instanceof StatusError && err.reason === 'NotFound') return undefined;
+    throw err;
+  }
 }
 
 function now(): string {
@@ -74,13 +80,8 @@ export async function writeNodeStatus(api: ApiInterface, name: string, report: N
  * False when the Node is gone (the node re-registers with its next full report).
  */
 export async function applyHeartbeat(api: ApiInterface, name: string, usage: Usage | undefined): Promise<boolean> {
-  let node: KObject;
-  try {
-    node = await api.get(nodes, undefined, name);
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
+  const node = await getNode(api, name);
+  if (!node) return false;
   const status = { ...(node.status ?? {}) } as NodeStatusLike;
   const at = now();
   if (status.conditions) status.conditions = status.conditions.map((c) => ({ ...c, lastHeartbeatTime: at }));
@@ -100,12 +101,7 @@ export function readyStatus(node: KObject | undefined): string | undefined {
  * Node was marked unreachable until this write (its pods may have been marked not ready).
  */
 export async function applyStatusReport(api: ApiInterface, name: string, report: NodeStatusReport): Promise<{ node: KObject; wasUnknown: boolean }> {
-  let node: KObject | undefined;
-  try {
-    node = await api.get(nodes, undefined, name);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
+  let node = await getNode(api, name);
   const wasUnknown = readyStatus(node) === 'Unknown';
   if (!node) {
     const spec = report.taints && report.taints.length > 0 ? { taints: report.taints } : {};
@@ -132,13 +128,8 @@ export async function applyStatusReport(api: ApiInterface, name: string, report:
 
 /** Set Ready=Unknown (the node's status can no longer be trusted); no-op when absent or already Unknown. */
 export async function markNodeUnknown(api: ApiInterface, name: string, message: string): Promise<boolean> {
-  let node: KObject;
-  try {
-    node = await api.get(nodes, undefined, name);
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
+  const node = await getNode(api, name);
+  if (!node) return false;
   const status = (node.status ?? {}) as NodeStatusLike;
   const conditions = [...(status.conditions ?? [])];
   const i = conditions.findIndex((c) => c.type === 'Ready');
