@@ -1,7 +1,10 @@
-// Test helpers for the agent: a manual clock, pod bundles, a pod manager on a FakeRuntime.
+// Test helpers for the agent: a manual clock, pod bundles, a pod manager on a FakeRuntime,
+// a plain embedded aedes broker, and polling.
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Aedes } from 'aedes';
 import type { Container, Pod } from '../../src/api/schemas.js';
 import type { Clock, TimerHandle } from '../../src/agent/clock.js';
 import { kubeletBackoff } from '../../src/agent/pods/backoff.js';
@@ -109,4 +112,39 @@ export async function harness(over: Partial<PodManagerOptions> = {}, runtime = n
     containers: async (uid, name) => (await runtime.listContainers(nodeName)).filter((c) => c.pod.uid === uid && !c.isSandbox && (name === undefined || c.name === name)),
     close: async () => { await pm.stop(); await cleanup(); },
   };
+}
+
+export interface Broker {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A plain embedded aedes broker on 127.0.0.1 (any port by default); close() drops its clients. */
+export async function startBroker(port = 0): Promise<Broker> {
+  const broker = await Aedes.createBroker();
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    broker.handle(s);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => broker.close(() => r()));
+    },
+  };
+}
+
+/** Poll `fn` until it holds; fails after `timeoutMs`. */
+export async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
 }

@@ -1,6 +1,4 @@
 // The agent against a plain embedded aedes broker and a scripted fake master (an mqtt.js client).
-import net from 'node:net';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.js';
@@ -8,31 +6,7 @@ import { FakeRuntime } from '../../src/agent/runtime/fake.js';
 import { SyntheticStatusSource, syntheticFacts } from '../../src/agent/status/source.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { LogsData, NodeStatusReport, PodBundle, PodStatusReport } from '../../src/protocol/messages.js';
-import { bundle, container, nodeName, pod, tempDir } from './helpers.js';
-
-interface Broker {
-  port: number;
-  close(): Promise<void>;
-}
-
-async function startBroker(port = 0): Promise<Broker> {
-  const broker = await Aedes.createBroker();
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    broker.handle(s);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-      await new Promise<void>((r) => broker.close(() => r()));
-    },
-  };
-}
+import { bundle, container, nodeName, pod, startBroker, tempDir, waitFor } from './helpers.js';
 
 /** A scripted master: answers hello with a sync of `pods`, records what the node sends. */
 class FakeMaster {
@@ -74,15 +48,6 @@ class FakeMaster {
   }
 }
 
-async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for: ${what}`);
-}
-
 const fast = {
   heartbeatMs: 300, syncPeriodMs: 50, reconnectBaseMs: 50, reconnectMaxMs: 200,
   backoff: { baseMs: 100, maxMs: 400, resetAfterMs: 60_000 }, prober: async () => ({ ok: true }),
@@ -101,6 +66,18 @@ function makeAgent(port: number, runtime: FakeRuntime, stateDir: string): Agent 
   });
   cleanups.push(() => agent.stop());
   return agent;
+}
+
+/** A state dir, a broker and a scripted master with `pods` connected to it, all cleaned up after the test. */
+async function withMaster(pods: PodBundle[]): Promise<{ dir: string; port: number; master: FakeMaster }> {
+  const { dir, cleanup } = await tempDir();
+  cleanups.push(cleanup);
+  const broker = await startBroker();
+  cleanups.push(() => broker.close());
+  const master = new FakeMaster(pods);
+  await master.connect(broker.port);
+  cleanups.push(() => master.close());
+  return { dir, port: broker.port, master };
 }
 
 async function running(runtime: FakeRuntime, uid: string): Promise<string[]> {
@@ -169,16 +146,10 @@ describe('agent over MQTT', () => {
   });
 
   it('upsert with deletionTimestamp → terminated report; delete removes; logs stream in chunks', async () => {
-    const { dir, cleanup } = await tempDir();
-    cleanups.push(cleanup);
-    const broker = await startBroker();
-    cleanups.push(() => broker.close());
     const a = pod('a'), b = pod('b');
-    const master = new FakeMaster([bundle(a), bundle(b)]);
-    await master.connect(broker.port);
-    cleanups.push(() => master.close());
+    const { dir, port, master } = await withMaster([bundle(a), bundle(b)]);
     const runtime = new FakeRuntime();
-    const agent = makeAgent(broker.port, runtime, dir);
+    const agent = makeAgent(port, runtime, dir);
     await agent.start();
     await waitFor('both run', async () => (await running(runtime, a.metadata.uid!)).length === 1 && (await running(runtime, b.metadata.uid!)).length === 1);
 
@@ -204,16 +175,10 @@ describe('agent over MQTT', () => {
   });
 
   it('registers with Ready=False when the runtime is unreachable, and Ready=True once it is back', async () => {
-    const { dir, cleanup } = await tempDir();
-    cleanups.push(cleanup);
-    const broker = await startBroker();
-    cleanups.push(() => broker.close());
-    const master = new FakeMaster([]);
-    await master.connect(broker.port);
-    cleanups.push(() => master.close());
+    const { dir, port, master } = await withMaster([]);
     const runtime = new FakeRuntime();
     runtime.setAvailable(false);
-    const agent = makeAgent(broker.port, runtime, dir);
+    const agent = makeAgent(port, runtime, dir);
     await agent.start();
     const ready = (): { status?: string; message?: string } | undefined => master.nodeStatus.at(-1)?.status.conditions?.find((c) => c.type === 'Ready');
     await waitFor('Ready=False', () => ready()?.status === 'False');
@@ -224,29 +189,17 @@ describe('agent over MQTT', () => {
   });
 
   it('a node that learns its address reports it in its very first status', async () => {
-    const { dir, cleanup } = await tempDir();
-    cleanups.push(cleanup);
-    const broker = await startBroker();
-    cleanups.push(() => broker.close());
-    const master = new FakeMaster([]);
-    await master.connect(broker.port);
-    cleanups.push(() => master.close());
-    const agent = makeAgent(broker.port, new FakeRuntime(), dir); // no nodeIP: learned from the connection
+    const { dir, port, master } = await withMaster([]);
+    const agent = makeAgent(port, new FakeRuntime(), dir); // no nodeIP: learned from the connection
     await agent.start();
     await waitFor('node status', () => master.nodeStatus.length > 0);
     expect(master.nodeStatus[0]!.status.addresses?.find((a) => a.type === 'InternalIP')?.address).toBe('127.0.0.1');
   });
 
   it('re-sends every pod status, unchanged ones too, when the master asks (resend)', async () => {
-    const { dir, cleanup } = await tempDir();
-    cleanups.push(cleanup);
-    const broker = await startBroker();
-    cleanups.push(() => broker.close());
     const a = pod('a'), b = pod('b');
-    const master = new FakeMaster([bundle(a), bundle(b)]);
-    await master.connect(broker.port);
-    cleanups.push(() => master.close());
-    const agent = makeAgent(broker.port, new FakeRuntime(), dir);
+    const { dir, port, master } = await withMaster([bundle(a), bundle(b)]);
+    const agent = makeAgent(port, new FakeRuntime(), dir);
     await agent.start();
     await waitFor('both Running', () => master.lastPod(a.metadata.uid!)?.status.phase === 'Running' && master.lastPod(b.metadata.uid!)?.status.phase === 'Running');
     await new Promise((r) => setTimeout(r, 300)); // settled: nothing left to report

@@ -2,8 +2,6 @@
 // services.sync/upsert/delete to its proxy backend (coalesced), gives pods the service env
 // vars, reports counters, keeps serving the last known Services across a restart without a
 // master, and stops the backend with itself.
-import net from 'node:net';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.js';
@@ -15,7 +13,7 @@ import { SyntheticStatusSource, syntheticFacts } from '../../src/agent/status/so
 import { silentLogger } from '../../src/log/logger.js';
 import type { ProxyReport, ServiceBundle } from '../../src/protocol/messages.js';
 import type { ProxyBackend, ProxyState, ServicePortCounters } from '../../src/proxy/types.js';
-import { bundle, container, nodeName, pod, tempDir } from './helpers.js';
+import { bundle, container, nodeName, pod, startBroker, tempDir, waitFor } from './helpers.js';
 
 /** Records every call; sync can be held to test coalescing. */
 class RecordingBackend implements ProxyBackend {
@@ -101,30 +99,6 @@ describe('AgentServices', () => {
 });
 
 // ---- over MQTT, with a scripted master ----------------------------------------------------
-
-async function startBroker(port = 0): Promise<{ port: number; close(): Promise<void> }> {
-  const broker = await Aedes.createBroker();
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); broker.handle(s); });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-      await new Promise<void>((r) => broker.close(() => r()));
-    },
-  };
-}
-
-async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for: ${what}`);
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
