@@ -3,20 +3,15 @@
 // Service ("ns/name"); pod, node and Endpoints changes are mapped onto the Services they touch.
 import { resourceByKind, type ResourceType } from '../api/registry.js';
 import type { KObject } from '../api/types.js';
-import type { Informer, InformerEvent } from '../client/informer.js';
+import { objectKey, type Informer, type InformerEvent } from '../client/informer.js';
 import type { Controller, ControllerContext } from './controller.js';
 import { isForbidden, isNotFound, ReconcileLoop, splitKey } from './controller.js';
 import { addressTypeAnnotation, decideEndpoints, selects, serviceSelector } from './endpoints-compute.js';
 import type { ControllerFactory } from './manager.js';
+import { nodesType, podsType } from './owners.js';
 
 const servicesType = resourceByKind('v1', 'Service') as ResourceType;
-const podsType = resourceByKind('v1', 'Pod') as ResourceType;
-const nodesType = resourceByKind('v1', 'Node') as ResourceType;
 const endpointsType = resourceByKind('v1', 'Endpoints') as ResourceType;
-
-function key(obj: KObject): string {
-  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
-}
 
 /** The part of a pod that Endpoints depend on: other changes (most status writes) are ignored. */
 function podFingerprint(pod: KObject | undefined): string {
@@ -49,8 +44,8 @@ export class EndpointsController implements Controller {
 
   start(): void {
     this.unsubscribe.push(
-      this.services.on((_t, svc) => this.loop.enqueue(key(svc))),
-      this.endpoints.on((_t, ep) => this.loop.enqueue(key(ep))),
+      this.services.on((_t, svc) => this.loop.enqueue(objectKey(svc))),
+      this.endpoints.on((_t, ep) => this.loop.enqueue(objectKey(ep))),
       this.pods.on((t, pod, old) => this.onPod(t, pod, old)),
       this.nodes.on((t, node, old) => { if (t !== 'MODIFIED' || nodeReady(node) !== nodeReady(old)) this.enqueueAllSelecting(); }),
     );
@@ -72,13 +67,13 @@ export class EndpointsController implements Controller {
     for (const svc of this.services.list()) {
       const sel = serviceSelector(svc);
       if (!sel || svc.metadata.namespace !== pod.metadata.namespace) continue;
-      if (selects(sel, pod) || (old !== undefined && selects(sel, old))) this.loop.enqueue(key(svc));
+      if (selects(sel, pod) || (old !== undefined && selects(sel, old))) this.loop.enqueue(objectKey(svc));
     }
   }
 
   /** A node's readiness changes every pod on it: rare enough to look at every selecting Service. */
   private enqueueAllSelecting(): void {
-    for (const svc of this.services.list()) if (serviceSelector(svc)) this.loop.enqueue(key(svc));
+    for (const svc of this.services.list()) if (serviceSelector(svc)) this.loop.enqueue(objectKey(svc));
   }
 
   async reconcile(k: string): Promise<void> {

@@ -4,7 +4,6 @@
 // toleration runs out, and (with a cloud provider) deletes nodes whose device left the fleet.
 // Decisions are the pure functions in taints.ts, eviction.ts and cloud/provider.ts.
 import type { Taint } from '../api/kinds/node.js';
-import { resourceByKind, type ResourceType } from '../api/registry.js';
 import type { KObject } from '../api/types.js';
 import type { Informer } from '../client/informer.js';
 import { objectKey } from '../client/informer.js';
@@ -13,10 +12,9 @@ import type { ControllerConfig } from './config.js';
 import { isNotFound, ReconcileLoop, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
 import { evictionDecision, isActivePod, notReadyConditions } from './eviction.js';
 import type { ControllerFactory } from './manager.js';
+import { nodesType, podsType } from './owners.js';
 import { nodeReady, nodeTaints, reconcileTaints, taintChangeEvents, unreachableTaintKey, wantedTaints } from './taints.js';
 
-const nodesType = resourceByKind('v1', 'Node') as ResourceType;
-const podsType = resourceByKind('v1', 'Pod') as ResourceType;
 
 function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

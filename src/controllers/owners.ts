@@ -4,7 +4,7 @@
 import { resourceByKind, type ResourceType } from '../api/registry.js';
 import { labelSelectorFromSpec, matchesLabels, type LabelSelectorSpec } from '../api/selectors.js';
 import type { KObject } from '../api/types.js';
-import type { Informer } from '../client/informer.js';
+import { objectKey, type Informer } from '../client/informer.js';
 import type { Expectations } from './expectations.js';
 import type { OwnerIndex } from './owner-index.js';
 import { controllerRef } from './pods.js';
@@ -21,9 +21,8 @@ export const replicaSetsType = rt('apps/v1', 'ReplicaSet');
 export const deploymentsType = rt('apps/v1', 'Deployment');
 export const daemonSetsType = rt('apps/v1', 'DaemonSet');
 
-export function keyOf(obj: KObject): string {
-  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
-}
+/** The informers' "ns/name" key (objectKey), under the name the workload controllers use. */
+export const keyOf = objectKey;
 
 /** Selector of a cached owner; an invalid one (the API validates, so never in practice) matches nothing. */
 function selects(owner: KObject, labels: Record<string, string> | undefined): boolean {

@@ -7,7 +7,7 @@ import {
   serviceAccountNameAnnotation, serviceAccountTokenPrefix, serviceAccountTokenType, serviceAccountUidAnnotation,
 } from '../api/service-account-token.js';
 import type { KObject, ObjectMeta } from '../api/types.js';
-import type { Informer } from '../client/informer.js';
+import { objectKey, type Informer } from '../client/informer.js';
 import type { Controller, ControllerContext } from './controller.js';
 import { isConflict, isForbidden, isNotFound, ReconcileLoop, splitKey } from './controller.js';
 import type { ControllerFactory } from './manager.js';
@@ -85,7 +85,7 @@ export class TokensController implements Controller {
 
   start(): void {
     this.unsubscribe.push(
-      this.accounts.on((t, sa) => { if (t !== 'DELETED') this.loop.enqueue(`${sa.metadata.namespace ?? ''}/${sa.metadata.name ?? ''}`); }),
+      this.accounts.on((t, sa) => { if (t !== 'DELETED') this.loop.enqueue(objectKey(sa)); }),
       this.secrets.on((_t, s) => {
         const owner = s.metadata.annotations?.[serviceAccountNameAnnotation];
         if (s.type === serviceAccountTokenType && owner !== undefined) this.loop.enqueue(`${s.metadata.namespace ?? ''}/${owner}`);

@@ -1,15 +1,14 @@
 // The node lifecycle controller's cloud hook: asks the provider about nodes that are not Ready,
 // remembers since when a device has been missing, and deletes the Node (with its pods) once
 // cloudNodeDecision says so.
-import { resourceByKind, type ResourceType } from '../../api/registry.js';
+import type { ResourceType } from '../../api/registry.js';
 import type { KObject } from '../../api/types.js';
 import type { ControllerConfig } from '../config.js';
 import { isNotFound, type ControllerContext } from '../controller.js';
+import { nodesType, podsType } from '../owners.js';
 import { nodeReady } from '../taints.js';
 import { cloudNodeDecision } from './provider.js';
 
-const nodesType = resourceByKind('v1', 'Node') as ResourceType;
-const podsType = resourceByKind('v1', 'Pod') as ResourceType;
 
 /** How often a not-Ready node is asked about again while a provider may remove it. */
 const recheckMs = 10_000;

@@ -6,7 +6,7 @@
 // later one gets no ingress and a Warning Event naming the owner, and gets it once freed.
 import { resourceByKind, type ResourceType } from '../../api/registry.js';
 import type { KObject } from '../../api/types.js';
-import type { Informer } from '../../client/informer.js';
+import { objectKey, type Informer } from '../../client/informer.js';
 import { isConflict, isNotFound, ReconcileLoop, type Controller, type ControllerContext } from '../controller.js';
 import type { ControllerConfig } from '../config.js';
 import type { ControllerFactory } from '../manager.js';
@@ -23,7 +23,6 @@ export interface LbDecision {
   conflict?: { port: number; protocol: string; owner: string };
 }
 
-const keyOf = (s: KObject): string => `${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}`;
 const isLB = (s: KObject): boolean => (s.spec as SvcSpec | undefined)?.type === 'LoadBalancer' && s.metadata.deletionTimestamp === undefined;
 
 /** Claims in creation order (then by key, for equal timestamps). */
@@ -31,7 +30,7 @@ function byAge(a: KObject, b: KObject): number {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';
   if (ta !== tb) return ta < tb ? -1 : 1;
-  return keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0;
+  return objectKey(a) < objectKey(b) ? -1 : objectKey(a) > objectKey(b) ? 1 : 0;
 }
 
 /**
@@ -42,7 +41,7 @@ export function planLoadBalancers(services: Iterable<KObject>, address: string, 
   const owners = new Map<string, string>(reserved);
   const out = new Map<string, LbDecision>();
   for (const svc of [...services].filter(isLB).sort(byAge)) {
-    const key = keyOf(svc);
+    const key = objectKey(svc);
     const ports = ((svc.spec as SvcSpec).ports ?? []).map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' }));
     const taken = ports.find((p) => owners.has(`${p.protocol}/${p.port}`));
     if (taken) {
@@ -88,7 +87,7 @@ export class ServiceLoadBalancerController implements Controller {
   async reconcile(): Promise<void> {
     const plan = planLoadBalancers(this.services.items.values(), this.address, this.reserved);
     for (const svc of this.services.items.values()) {
-      const key = keyOf(svc);
+      const key = objectKey(svc);
       const d = plan.get(key) ?? { ingress: [] };
       this.report(svc, d);
       // Only ingress this controller would set is cleared from a Service no longer a LoadBalancer.
@@ -100,7 +99,7 @@ export class ServiceLoadBalancerController implements Controller {
   }
 
   private report(svc: KObject, d: LbDecision): void {
-    const key = keyOf(svc);
+    const key = objectKey(svc);
     if (!d.conflict || this.reported.get(key) === d.conflict.owner) return;
     this.reported.set(key, d.conflict.owner);
     const { port, protocol, owner } = d.conflict;
