@@ -2,6 +2,7 @@
 // Tokens are `<id>.<secret>`; only a SHA-256 of the secret is stored (tokens are random and
 // long, so a slow password hash buys nothing). The plain token is shown once, at creation.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { followPrefix } from '../store/follow.js';
 import type { Store, WatchHandle } from '../store/store.js';
 import { StoreAlreadyExistsError } from '../store/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -65,15 +66,11 @@ export class TokenAuthenticator {
 
   /** Load the tokens and follow changes, so a token made elsewhere (or revoked) takes effect at once. */
   async start(): Promise<void> {
-    const { items, revision } = await this.store.list<TokenRecord>(prefix);
-    for (const e of items) this.tokens.set(e.value.id, e.value);
-    this.watch = this.store.watch<TokenRecord>(prefix, { fromRevision: revision }, {
-      onEvent: (ev) => {
-        this.verified.clear();
-        if (ev.type === 'DELETED') this.tokens.delete(ev.entry.value.id);
-        else this.tokens.set(ev.entry.value.id, ev.entry.value);
-      },
-    });
+    this.watch = await followPrefix<TokenRecord>(this.store, prefix, (e, gone) => {
+      this.verified.clear();
+      if (gone) this.tokens.delete(e.value.id);
+      else this.tokens.set(e.value.id, e.value);
+    }, this.log, 'token index');
   }
 
   stop(): void {

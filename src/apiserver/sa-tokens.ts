@@ -10,6 +10,7 @@ import {
 } from '../api/service-account-token.js';
 import type { KObject } from '../api/types.js';
 import type { Logger } from '../log/logger.js';
+import { followPrefix } from '../store/follow.js';
 import type { Entry, Store, StoredValue, WatchHandle } from '../store/store.js';
 import type { UserInfo } from './auth.js';
 
@@ -58,34 +59,17 @@ export class ServiceAccountTokens {
   private readonly idBySecret = new Map<string, string>();
   private readonly accounts = new Map<string, Account>();
   private readonly watches: WatchHandle[] = [];
-  private stopped = false;
 
   constructor(private readonly store: Store, private readonly log: Logger) {}
 
   async start(): Promise<void> {
-    this.stopped = false;
-    await this.follow(storePrefix(secretsType), (e, gone) => this.onSecret(e, gone));
-    await this.follow(storePrefix(accountsType), (e, gone) => this.onAccount(e, gone));
+    const what = 'service-account token index';
+    this.watches.push(await followPrefix(this.store, storePrefix(secretsType), (e, gone) => this.onSecret(e, gone), this.log, what));
+    this.watches.push(await followPrefix(this.store, storePrefix(accountsType), (e, gone) => this.onAccount(e, gone), this.log, what));
   }
 
   stop(): void {
-    this.stopped = true;
     for (const w of this.watches.splice(0)) w.close();
-  }
-
-  /** List then watch; a watch the store closes (the index fell behind) is started over. */
-  private async follow(prefix: string, apply: (e: Entry, gone: boolean) => void): Promise<void> {
-    const { items, revision } = await this.store.list(prefix);
-    for (const e of items) apply(e, false);
-    const handle = this.store.watch(prefix, { fromRevision: revision }, {
-      onEvent: (ev) => apply(ev.entry, ev.type === 'DELETED'),
-      onClose: () => {
-        if (this.stopped) return;
-        this.log.warn({ prefix }, 'service-account token index fell behind; reloading');
-        this.follow(prefix, apply).catch((err: unknown) => this.log.error({ err }, 'service-account token index reload failed'));
-      },
-    });
-    this.watches.push(handle);
   }
 
   private onSecret(e: Entry<StoredValue>, gone: boolean): void {

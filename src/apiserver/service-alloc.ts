@@ -6,6 +6,7 @@ import { StatusError } from '../api/status.js';
 import { resourceByKind, storePrefix, type ResourceType } from '../api/registry.js';
 import type { FieldError, KObject } from '../api/types.js';
 import type { Logger } from '../log/logger.js';
+import { followPrefix } from '../store/follow.js';
 import type { Entry, Store, StoredValue, WatchHandle } from '../store/store.js';
 import { invalid } from './errors.js';
 
@@ -119,7 +120,6 @@ export class ServiceAllocator {
   private readonly pools: Record<Kind, Pool>;
   private readonly held = new Map<string, Held>();
   private watch: WatchHandle | undefined;
-  private stopped = false;
 
   constructor(private readonly store: Store, private readonly log: Logger, ranges: Partial<ServiceRanges> = {}) {
     const r = { ...defaultServiceRanges, ...ranges };
@@ -131,22 +131,10 @@ export class ServiceAllocator {
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
-    const prefix = storePrefix(servicesType);
-    const { items, revision } = await this.store.list(prefix);
-    for (const e of items) this.onEntry(e, false);
-    this.watch = this.store.watch(prefix, { fromRevision: revision }, {
-      onEvent: (ev) => this.onEntry(ev.entry, ev.type === 'DELETED'),
-      onClose: () => {
-        if (this.stopped) return;
-        this.log.warn('service allocation index fell behind; reloading');
-        this.start().catch((err: unknown) => this.log.error({ err }, 'service allocation index reload failed'));
-      },
-    });
+    this.watch = await followPrefix(this.store, storePrefix(servicesType), (e, gone) => this.onEntry(e, gone), this.log, 'service allocation index');
   }
 
   stop(): void {
-    this.stopped = true;
     this.watch?.close();
   }
 
