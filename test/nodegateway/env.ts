@@ -30,6 +30,11 @@ export interface Env {
   secret: string;
   logs: any[];
   nodeToken(node: string): Promise<string>;
+  /** A scripted node connected with a fresh token of its own; stop() closes it. */
+  node(name: string): Promise<FakeNode>;
+  /** The nodes from node(), in order. */
+  readonly nodes: readonly FakeNode[];
+  /** Closes the nodes from node(), then the gateway, the broker and the API server. */
   stop(): Promise<void>;
 }
 
@@ -43,10 +48,19 @@ export async function startEnv(opts: { presenceGraceMs?: number; logAnswerTimeou
   const gateway = new NodeGateway({ mqttUrl, username: masterUsername, password: secret, api: new LocalApiClient(h.server.resources, h.store), logger, ...opts });
   await gateway.start();
   h.server.podLogs = gateway;
+  const nodeToken = (node: string): Promise<string> => h.server.tokens.create({ user: `system:node:${node}`, roles: ['node'], node });
+  const nodes: FakeNode[] = [];
   return {
-    h, broker, gateway, mqttUrl, port, secret, logs: lines,
-    nodeToken: (node) => h.server.tokens.create({ user: `system:node:${node}`, roles: ['node'], node }),
-    stop: async () => { await gateway.stop(); await broker.stop(); await h.stop(); },
+    h, broker, gateway, mqttUrl, port, secret, logs: lines, nodeToken, nodes,
+    node: async (name) => {
+      const n = await new FakeNode(name, mqttUrl, await nodeToken(name)).connect();
+      nodes.push(n);
+      return n;
+    },
+    stop: async () => {
+      for (const n of nodes) await n.close();
+      await gateway.stop(); await broker.stop(); await h.stop();
+    },
   };
 }
 

@@ -3,13 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeNode, startEnv, statusReport, until, type Env } from './env.js';
 
 let env: Env;
-const nodes: FakeNode[] = [];
-
-async function node(name: string): Promise<FakeNode> {
-  const n = await new FakeNode(name, env.mqttUrl, await env.nodeToken(name)).connect();
-  nodes.push(n);
-  return n;
-}
 
 const call = (method: string, path: string, body?: unknown) => env.h.call(method, path, body);
 
@@ -44,14 +37,11 @@ beforeAll(async () => {
   expect((await call('POST', '/api/v1/namespaces/default/pods', podWith('web-2', 'pi-2'))).status).toBe(201);
   expect((await call('POST', '/api/v1/namespaces/default/pods', podWith('pending', undefined))).status).toBe(201);
 });
-afterAll(async () => {
-  for (const n of nodes) await n.close();
-  await env?.stop();
-});
+afterAll(async () => { await env?.stop(); });
 
 describe('desired state', () => {
   it('sends a full sync on hello with the node\'s pods and the ConfigMaps/Secrets they use', async () => {
-    const n = await node('pi-1');
+    const n = await env.node('pi-1');
     await n.hello();
     const sync = await until('sync', () => n.desired('sync')[0]);
     expect(sync.revision).toBeGreaterThan(0);
@@ -63,7 +53,7 @@ describe('desired state', () => {
   });
 
   it('sends upserts and deletes as pods change, and re-sends bundles whose ConfigMap changed', async () => {
-    const n = nodes[0]!;
+    const n = env.nodes[0]!;
     const before = n.received.length;
     expect((await call('POST', '/api/v1/namespaces/default/pods', podWith('web-3', 'pi-1'))).status).toBe(201);
     const up = await until('upsert web-3', () => n.desired('upsert').find((m) => m.bundle.pod.metadata.name === 'web-3'));
@@ -88,7 +78,7 @@ describe('desired state', () => {
   });
 
   it('a reconnecting node gets the full state again', async () => {
-    const n = nodes[0]!;
+    const n = env.nodes[0]!;
     const syncs = n.desired('sync').length;
     await n.hello();
     const sync = await until('second sync', () => n.desired('sync')[syncs]);
@@ -98,7 +88,7 @@ describe('desired state', () => {
 
 describe('node reports', () => {
   it('registers the node from its status, then merges labels and keeps user-set ones', async () => {
-    const n = nodes[0]!;
+    const n = env.nodes[0]!;
     await n.send('status', statusReport({ 'kubernetes.io/arch': 'arm64', 'bramble.dev/model': 'pi4' }));
     const created = await until('node pi-1', async () => { const r = await call('GET', '/api/v1/nodes/pi-1'); return r.status === 200 && r.body.status?.conditions ? r.body : undefined; });
     expect(created.metadata.labels).toEqual({ 'kubernetes.io/arch': 'arm64', 'bramble.dev/model': 'pi4' });
@@ -111,7 +101,7 @@ describe('node reports', () => {
   });
 
   it('writes pod status for its own pods only', async () => {
-    const n = nodes[0]!;
+    const n = env.nodes[0]!;
     const web1 = (await call('GET', '/api/v1/namespaces/default/pods/web-1')).body;
     const status = { phase: 'Running', podIP: '127.0.0.2', portMappings: [{ containerName: 'app', containerPort: 80, protocol: 'TCP', hostIP: '127.0.0.2', hostPort: 30080 }] };
     await n.send('podstatus', { v: 1, type: 'podstatus', namespace: 'default', name: 'web-1', uid: web1.metadata.uid, status });
@@ -120,7 +110,7 @@ describe('node reports', () => {
   });
 
   it('deletes a terminating pod once its node reports it terminated', async () => {
-    const n = nodes[0]!;
+    const n = env.nodes[0]!;
     const created = (await call('POST', '/api/v1/namespaces/default/pods', podWith('bye', 'pi-1'))).body;
     const del = await call('DELETE', '/api/v1/namespaces/default/pods/bye');
     expect(del.status).toBe(202);
@@ -129,7 +119,7 @@ describe('node reports', () => {
   });
 
   it('marks the node Ready=Unknown within seconds of its socket dying (Last Will), and a status report sets it back', async () => {
-    const n = await node('pi-3');
+    const n = await env.node('pi-3');
     await n.hello();
     await n.send('status', statusReport({}));
     await until('pi-3 ready', async () => (await call('GET', '/api/v1/nodes/pi-3')).body.status?.conditions?.[0]?.status === 'True');
@@ -138,14 +128,14 @@ describe('node reports', () => {
     const ready = await until('Ready Unknown', async () => { const c = (await call('GET', '/api/v1/nodes/pi-3')).body.status.conditions[0]; return c.status === 'Unknown' ? c : undefined; }, 5000);
     expect(ready).toMatchObject({ reason: 'NodeStatusUnknown' });
     expect(ready.message).toMatch(/^presence lost: the node disconnected \(MQTT Last Will\)/);
-    const back = await node('pi-3');
+    const back = await env.node('pi-3');
     await back.hello();
     await back.send('status', statusReport({}));
     await until('Ready True again', async () => (await call('GET', '/api/v1/nodes/pi-3')).body.status.conditions[0].status === 'True');
   });
 
   it('marks a node that stops sending heartbeats (but keeps its connection) Unknown after the grace', async () => {
-    const n = await node('pi-4');
+    const n = await env.node('pi-4');
     await n.send('status', statusReport({}));
     await until('pi-4 ready', async () => (await call('GET', '/api/v1/nodes/pi-4')).body.status?.conditions?.[0]?.status === 'True');
     const t0 = Date.now();
@@ -158,7 +148,7 @@ describe('node reports', () => {
   const resends = (n: FakeNode): number => n.desired('resend').length;
 
   it('asks a node it had marked Unknown that reports again without reconnecting for every pod status, once its Ready is written back', async () => {
-    const n = await node('pi-5');
+    const n = await env.node('pi-5');
     await n.hello();
     await n.send('status', statusReport({}));
     await until('pi-5 ready', async () => (await nodeReady('pi-5')) === 'True');
@@ -175,13 +165,13 @@ describe('node reports', () => {
   });
 
   it('does not ask a node that reconnected (its hello is followed by every pod status), unless a pod status came ahead of the node status', async () => {
-    const n = await node('pi-6');
+    const n = await env.node('pi-6');
     await n.hello();
     await n.send('status', statusReport({}));
     await until('pi-6 ready', async () => (await nodeReady('pi-6')) === 'True');
     (n.client as any).stream.destroy();
     await until('pi-6 Unknown', async () => (await nodeReady('pi-6')) === 'Unknown');
-    const back = await node('pi-6');
+    const back = await env.node('pi-6');
     await back.hello();
     await back.send('status', statusReport({}));
     await until('pi-6 ready again', async () => (await nodeReady('pi-6')) === 'True');
@@ -192,7 +182,7 @@ describe('node reports', () => {
     // been written while the node was still Unknown, so the status write that follows asks.
     (back.client as any).stream.destroy();
     await until('pi-6 Unknown again', async () => (await nodeReady('pi-6')) === 'Unknown');
-    const again = await node('pi-6');
+    const again = await env.node('pi-6');
     await again.hello();
     await again.send('podstatus', { v: 1, type: 'podstatus', namespace: 'default', name: 'none-here', uid: 'u-1', status: { phase: 'Running' } });
     await again.send('status', statusReport({}));

@@ -5,17 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceByKind } from '../../src/api/registry.js';
 import { LocalApiClient } from '../../src/apiserver/local-client.js';
 import { statusSignature, usageMoved } from '../../src/nodegateway/node-status.js';
-import { FakeNode, startEnv, statusReport, until, type Env } from './env.js';
+import { startEnv, statusReport, until, type Env } from './env.js';
 
 let env: Env;
-const nodes: FakeNode[] = [];
 const refreshMs = 1500;
-
-async function node(name: string): Promise<FakeNode> {
-  const n = await new FakeNode(name, env.mqttUrl, await env.nodeToken(name)).connect();
-  nodes.push(n);
-  return n;
-}
 
 const since = '2026-01-01T00:00:00Z';
 const at = (s: number): string => `2026-01-01T00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}Z`;
@@ -41,14 +34,11 @@ function writesOf(name: string): { times: string[]; stop: () => void } {
 beforeAll(async () => {
   env = await startEnv({ presenceGraceMs: 1000, statusRefreshMs: refreshMs });
 });
-afterAll(async () => {
-  for (const n of nodes) await n.close();
-  await env?.stop();
-});
+afterAll(async () => { await env?.stop(); });
 
 describe('status heartbeats', () => {
   it('skips writes that would change only times and usage within the deadband; writes usage past it at once', async () => {
-    const n = await node('hb-1');
+    const n = await env.node('hb-1');
     const w = writesOf('hb-1');
     await n.send('status', statusReport({ zone: 'a' }, 'True', { since, at: at(1), usage: { cpuPercent: 10, memoryPercent: 20, cpu: '400m', memory: '800Mi' } }));
     await until('registered', async () => ready(await getNode('hb-1'))?.lastHeartbeatTime === at(1));
@@ -68,7 +58,7 @@ describe('status heartbeats', () => {
   });
 
   it('keeps presence with skipped heartbeats, and writes the last one at the refresh', async () => {
-    const n = await node('hb-2');
+    const n = await env.node('hb-2');
     const beat = (s: number) => n.send('status', statusReport({}, 'True', { since, at: at(s), usage: { cpuPercent: 10 } }));
     await beat(1);
     await until('registered', async () => ready(await getNode('hb-2'))?.status === 'True');
@@ -85,19 +75,19 @@ describe('status heartbeats', () => {
   });
 
   it('writes the next report in full after presence was lost, even one identical to the last written', async () => {
-    const n = await node('hb-3');
+    const n = await env.node('hb-3');
     const report = statusReport({}, 'True', { since, at: at(1), usage: { cpuPercent: 10 } });
     await n.send('status', report);
     await until('registered', async () => ready(await getNode('hb-3'))?.status === 'True');
     (n.client as any).stream.destroy();
     await until('Unknown', async () => ready(await getNode('hb-3'))?.status === 'Unknown');
-    const back = await node('hb-3');
+    const back = await env.node('hb-3');
     await back.send('status', report);
     await until('Ready again', async () => ready(await getNode('hb-3'))?.status === 'True');
   });
 
   it('a hostile report is still refused in full, whatever the last one written was', async () => {
-    const n = await node('hb-4');
+    const n = await env.node('hb-4');
     await n.send('status', statusReport({}, 'True', { since, at: at(1), usage: { cpuPercent: 10 } }));
     await until('registered', async () => ready(await getNode('hb-4'))?.status === 'True');
     const bad = statusReport({}, 'True', { since, at: at(2), usage: { cpuPercent: 1e9 } });
@@ -111,14 +101,14 @@ describe('compact heartbeats', () => {
   const hb = (sig: string, cpuPercent: number, extra: Record<string, unknown> = {}) => ({ v: 1, type: 'heartbeat', sig, usage: { cpuPercent, cpu: `${cpuPercent * 40}m`, timestamp: at(9) }, ...extra });
 
   it('the sync lists the heartbeat feature', async () => {
-    const n = await node('chb-0');
+    const n = await env.node('chb-0');
     await n.hello();
     const sync = await until('sync', () => n.desired('sync')[0]);
     expect(sync.features).toEqual(['heartbeat']);
   });
 
   it('keep presence, and write usage past the deadband onto the full report they refer to', async () => {
-    const n = await node('chb-1');
+    const n = await env.node('chb-1');
     const w = writesOf('chb-1');
     await n.send('status', { ...statusReport({}, 'True', { since, at: at(1), usage: { cpuPercent: 10 } }), sig: 's1' });
     await until('registered', async () => ready(await getNode('chb-1'))?.status === 'True');
@@ -141,7 +131,7 @@ describe('compact heartbeats', () => {
   });
 
   it('a heartbeat for a status the gateway has not seen gets the node a sync (which it answers with a full report), at most every 10 s', async () => {
-    const n = await node('chb-2');
+    const n = await env.node('chb-2');
     await n.send('status', hb('never-sent', 10));
     await n.send('status', hb('never-sent', 10));
     await until('a sync', () => n.desired('sync').length > 0);
@@ -151,7 +141,7 @@ describe('compact heartbeats', () => {
   });
 
   it('after presence was lost, heartbeats get the node a sync instead of silently keeping it Unknown', async () => {
-    const n = await node('chb-3');
+    const n = await env.node('chb-3');
     await n.send('status', { ...statusReport({}, 'True', { since, at: at(1) }), sig: 's3' });
     await until('registered', async () => ready(await getNode('chb-3'))?.status === 'True');
     await until('Unknown by the grace', async () => ready(await getNode('chb-3'))?.status === 'Unknown', 5000);
@@ -162,7 +152,7 @@ describe('compact heartbeats', () => {
   });
 
   it('a heartbeat whose usage the API refuses costs a log line and changes nothing', async () => {
-    const n = await node('chb-4');
+    const n = await env.node('chb-4');
     await n.send('status', { ...statusReport({}, 'True', { since, at: at(1), usage: { cpuPercent: 10 } }), sig: 's4' });
     await until('registered', async () => ready(await getNode('chb-4'))?.status === 'True');
     await n.send('status', { v: 1, type: 'heartbeat', sig: 's4', usage: { cpuPercent: 90, cpu: 'lots of it' } });

@@ -12,11 +12,11 @@ beforeAll(async () => {
   env = await startEnv();
   await call('POST', '/api/v1/namespaces/default/pods', pod('mine', 'pi-1'));
   await call('POST', '/api/v1/namespaces/default/pods', pod('theirs', 'pi-2'));
-  pi1 = await new FakeNode('pi-1', env.mqttUrl, await env.nodeToken('pi-1')).connect();
+  pi1 = await env.node('pi-1');
   await pi1.send('status', statusReport({ a: 'b' }));
   await until('pi-1 registered', async () => (await call('GET', '/api/v1/nodes/pi-1')).body.status?.conditions !== undefined);
 });
-afterAll(async () => { await pi1?.close(); await env?.stop(); });
+afterAll(async () => { await env?.stop(); });
 
 async function snapshot(): Promise<string[]> {
   const paths = ['/api/v1/nodes/pi-1', '/api/v1/namespaces/default/pods/mine', '/api/v1/namespaces/default/pods/theirs'];

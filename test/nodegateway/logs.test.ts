@@ -17,7 +17,7 @@ beforeAll(async () => {
   env = await startEnv({ logAnswerTimeoutMs: 800 });
   await call('POST', '/api/v1/namespaces/default/pods', pod('talker', 'pi-1'));
   await call('POST', '/api/v1/namespaces/default/pods', pod('far', 'pi-silent'));
-  pi1 = await new FakeNode('pi-1', env.mqttUrl, await env.nodeToken('pi-1')).connect();
+  pi1 = await env.node('pi-1');
   // The scripted node: a finite log answered out of order with a duplicate; a follow stream
   // that sends one chunk and waits.
   pi1.client.on('message', (topic, payload) => {
@@ -32,7 +32,7 @@ beforeAll(async () => {
     send({ seq: 2, end: true });
   });
 });
-afterAll(async () => { await pi1?.close(); await env?.stop(); });
+afterAll(async () => { await env?.stop(); });
 
 describe('pod logs over MQTT', () => {
   it('streams a finished log in order, without duplicates, as text/plain', async () => {
@@ -64,7 +64,7 @@ describe('pod logs over MQTT', () => {
   });
 
   it('ignores chunks for a stream that another node sends', async () => {
-    const pi2 = await new FakeNode('pi-2', env.mqttUrl, await env.nodeToken('pi-2')).connect();
+    const pi2 = await env.node('pi-2');
     const ac = new AbortController();
     const res = await fetch(`${env.h.url}/api/v1/namespaces/default/pods/talker/log?follow=true`, { headers: { authorization: `Bearer ${env.h.token}` }, signal: ac.signal });
     const reader = res.body!.getReader();

@@ -5,13 +5,6 @@ import { decode, encode } from '../../src/protocol/codec.js';
 import { FakeNode, startEnv, until, type Env } from './env.js';
 
 let env: Env;
-const nodes: FakeNode[] = [];
-
-async function node(name: string): Promise<FakeNode> {
-  const n = await new FakeNode(name, env.mqttUrl, await env.nodeToken(name)).connect();
-  nodes.push(n);
-  return n;
-}
 
 const call = (method: string, path: string, body?: unknown) => env.h.call(method, path, body);
 
@@ -39,14 +32,11 @@ beforeAll(async () => {
   expect((await call('POST', '/api/v1/namespaces/default/endpoints', eps('web', ['192.168.1.10', '192.168.1.11']))).status).toBe(201);
   expect((await call('POST', '/api/v1/namespaces/other/services', svc('db', 'other'))).status).toBe(201);
 });
-afterAll(async () => {
-  for (const n of nodes) await n.close();
-  await env?.stop();
-});
+afterAll(async () => { await env?.stop(); });
 
 describe('services to nodes', () => {
   it('sends every Service with its ready endpoints on hello, pruned, valid against the schema', async () => {
-    const n = await node('pi-1');
+    const n = await env.node('pi-1');
     await n.hello();
     const raw = await until('services.sync', () => n.received.find((r) => r.topic.endsWith('/services')));
     const sync = decode('services', encode(raw.msg)) as { type: string };
@@ -67,7 +57,7 @@ describe('services to nodes', () => {
   });
 
   it('sends one upsert per changed Service (Endpoints too), and a delete when it goes', async () => {
-    const n = await node('pi-2');
+    const n = await env.node('pi-2');
     await n.hello();
     await until('sync', () => servicesOf(n, 'services.sync')[0]);
     expect((await call('PUT', '/api/v1/namespaces/other/endpoints/db', eps('db', ['192.168.1.20'], 'other'))).status).toBe(404);
@@ -80,12 +70,12 @@ describe('services to nodes', () => {
     const del = await until('delete', () => servicesOf(n, 'services.delete')[0]);
     expect(del).toMatchObject({ namespace: 'other', name: 'db' });
     // The other node, synced earlier, got the same deltas.
-    const first = nodes[0]!;
+    const first = env.nodes[0]!;
     await until('delta on pi-1', () => servicesOf(first, 'services.delete')[0]);
   });
 
   it('does not resend a Service whose rewrite changes nothing a node uses', async () => {
-    const n = nodes[1]!;
+    const n = env.nodes[1]!;
     const before = servicesOf(n).length;
     const cur = (await call('GET', '/api/v1/namespaces/default/services/web')).body as any;
     cur.metadata.labels = { touched: 'yes' };
@@ -97,7 +87,7 @@ describe('services to nodes', () => {
   });
 
   it('a reconnecting node gets the full set again', async () => {
-    const n = nodes[0]!;
+    const n = env.nodes[0]!;
     const syncs = servicesOf(n, 'services.sync').length;
     await n.hello();
     await until('second sync', () => servicesOf(n, 'services.sync').length > syncs);
