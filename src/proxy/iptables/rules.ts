@@ -112,8 +112,9 @@ export function buildRuleSet(state: ProxyState, opts: RuleOptions = {}): RuleSet
     { spec: `${comment('bramble service traffic requiring SNAT')} -j MASQUERADE --random-fully` },
   ]);
   for (const e of served) {
-    nat.set(n.svc(e), svcRules(e, n));
-    for (const ep of sortedEndpoints(e)) nat.set(n.sep(e, ep), sepRules(e, ep, n));
+    const eps = sortedEndpoints(e);
+    nat.set(n.svc(e), svcRules(e, eps, n));
+    for (const ep of eps) nat.set(n.sep(e, ep), sepRules(e, ep, n));
   }
   const accounting = opts.accounting ?? true;
   const marked = `-m connmark --mark ${hex(mark)}/${hex(mark)}`;
@@ -142,8 +143,8 @@ function servicesRules(served: ServicePortEntry[], n: Names): Rule[] {
   return rules;
 }
 
-function svcRules(e: ServicePortEntry, n: Names): Rule[] {
-  const eps = sortedEndpoints(e);
+/** `eps`: the entry's endpoints, sorted (sortedEndpoints). */
+function svcRules(e: ServicePortEntry, eps: ProxyEndpoint[], n: Names): Rule[] {
   const c = comment(e.key);
   // Every new connection passes this first rule: its packet count is the connection count.
   const rules: Rule[] = [{ spec: `${c} -j ${n.chains.markMasq}`, counts: { key: e.key, field: 'connections' } }];

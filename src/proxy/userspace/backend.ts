@@ -8,7 +8,7 @@
 // entry (endpoints, affinity) is replaced in place. Syncs run one at a time, in call order.
 import type { Logger } from '../../log/logger.js';
 import type { ProxyBackend, ProxyState, ServicePortCounters } from '../types.js';
-import { listenId, localAddressChecker, planListeners, type ListenSpec } from './plan.js';
+import { localAddressChecker, planListeners, type ListenSpec } from './plan.js';
 import { ServicePort } from './service.js';
 import { defaultDial, TcpListener, type Dial } from './tcp.js';
 import { UdpListener } from './udp.js';
@@ -165,7 +165,7 @@ export class UserspaceProxy implements ProxyBackend {
       await l.close();
       return (err as NodeJS.ErrnoException).code ?? String(err);
     }
-    this.listeners.set(listenId(spec.protocol, spec.address, spec.port), l);
+    this.listeners.set(spec.id, l);
     return undefined;
   }
 }
