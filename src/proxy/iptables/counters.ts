@@ -8,7 +8,8 @@ import type { SavedTable } from './restore.js';
 import type { RuleSet, Table } from './rules.js';
 
 export class CounterBook {
-  private readonly last = new Map<string, number>();
+  /** `table chain` → the last reading of each of its counted rules, by rule index. */
+  private readonly last = new Map<string, Map<number, number>>();
   private readonly totals = new Map<string, ServicePortCounters>();
 
   /** Adds what the rules counted since the last reading; `rules` is what is installed. */
@@ -21,9 +22,11 @@ export class CounterBook {
       const counts = rules[table].get(r.chain)?.[i]?.counts;
       if (!counts) continue;
       const value = counts.field === 'connections' || counts.field === 'failed' ? r.packets : r.bytes;
-      const id = `${table} ${r.chain} ${i}`;
-      const before = this.last.get(id) ?? 0;
-      this.last.set(id, value);
+      const chainId = `${table} ${r.chain}`;
+      let chain = this.last.get(chainId);
+      if (!chain) this.last.set(chainId, (chain = new Map()));
+      const before = chain.get(i) ?? 0;
+      chain.set(i, value);
       // Smaller than before: the chain was rewritten behind our back (or by an earlier restore).
       const delta = value >= before ? value - before : value;
       this.total(counts.key)[counts.field] += delta;
@@ -32,11 +35,7 @@ export class CounterBook {
 
   /** After a restore: these chains start again from 0. */
   rewritten(table: Table, chainNames: readonly string[]): void {
-    const names = new Set(chainNames);
-    for (const id of [...this.last.keys()]) {
-      const [t, chain] = id.split(' ');
-      if (t === table && names.has(chain!)) this.last.delete(id);
-    }
+    for (const chain of chainNames) this.last.delete(`${table} ${chain}`);
   }
 
   /** Counters of the given keys (zeros for keys never counted), in that order. */
