@@ -4,6 +4,7 @@
 import type { Logger } from '../log/logger.js';
 import type { ProxyReport, ServiceBundle, ServicesMessage } from '../protocol/messages.js';
 import { SyncLoop } from '../proxy/coalesce.js';
+import { portKey, stateOf } from '../proxy/state.js';
 import type { ProxyBackend, ProxyState, ServicePortEntry } from '../proxy/types.js';
 import { serviceEnv, type ServiceEnvTarget } from './pods/service-env.js';
 
@@ -39,7 +40,7 @@ export function proxyStateOf(bundles: Iterable<ServiceBundle>): ProxyState {
     for (const p of b.ports) {
       if (p.protocol === 'SCTP') continue; // neither backend serves SCTP
       const e: ServicePortEntry = {
-        key: `${b.namespace}/${b.name}:${p.name ?? ''}`, namespace: b.namespace, service: b.name, portName: p.name ?? '',
+        key: portKey(b.namespace, b.name, p.name ?? ''), namespace: b.namespace, service: b.name, portName: p.name ?? '',
         protocol: p.protocol, port: p.port, externalIPs: b.externalIPs ?? [], endpoints: p.endpoints,
       };
       if (b.clusterIP !== undefined) e.clusterIP = b.clusterIP;
@@ -49,8 +50,7 @@ export function proxyStateOf(bundles: Iterable<ServiceBundle>): ProxyState {
       ports.push(e);
     }
   }
-  ports.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { ports };
+  return stateOf(ports);
 }
 
 export class AgentServices {

@@ -23,13 +23,21 @@ interface EpSubset { addresses?: EpAddress[]; ports?: { name?: string; port: num
 /** Kubernetes' default ClientIP affinity timeout (3 hours). */
 export const defaultAffinitySeconds = 10_800;
 
+/** A service port's key (ServicePortEntry.key): `namespace/name:portName`. */
+export const portKey = (namespace: string, service: string, portName: string): string => `${namespace}/${service}:${portName}`;
+
+/** A ProxyState of these entries, sorted by key (what every backend is given). */
+export function stateOf(ports: ServicePortEntry[]): ProxyState {
+  ports.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { ports };
+}
+
 export function proxyStateFrom(services: Iterable<KObject>, endpoints: Iterable<KObject>): ProxyState {
   const eps = new Map<string, EpSubset[]>();
   for (const e of endpoints) eps.set(`${e.metadata.namespace ?? ''}/${e.metadata.name ?? ''}`, (e.subsets as EpSubset[] | undefined) ?? []);
   const ports: ServicePortEntry[] = [];
   for (const svc of services) ports.push(...servicePorts(svc, eps.get(`${svc.metadata.namespace ?? ''}/${svc.metadata.name ?? ''}`) ?? []));
-  ports.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { ports };
+  return stateOf(ports);
 }
 
 function servicePorts(svc: KObject, subsets: EpSubset[]): ServicePortEntry[] {
@@ -46,7 +54,7 @@ function servicePorts(svc: KObject, subsets: EpSubset[]): ServicePortEntry[] {
     const portName = p.name ?? '';
     const proxyPort = status.proxyPorts?.find((x) => x.port === p.port && (x.protocol ?? 'TCP') === protocol)?.proxyPort;
     const entry: ServicePortEntry = {
-      key: `${namespace}/${service}:${portName}`,
+      key: portKey(namespace, service, portName),
       namespace, service, portName, protocol, port: p.port,
       externalIPs: [...new Set(external)],
       endpoints: endpointsFor(subsets, portName, protocol, specPorts.length === 1),
