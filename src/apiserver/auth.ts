@@ -70,7 +70,11 @@ export class TokenAuthenticator {
       this.verified.clear();
       if (gone) this.tokens.delete(e.value.id);
       else this.tokens.set(e.value.id, e.value);
-    }, this.log, 'token index');
+    }, this.log, 'token index', () => {
+      // A reload starts from empty: a token deleted while the watch was behind is revoked.
+      this.tokens.clear();
+      this.verified.clear();
+    });
   }
 
   stop(): void {

@@ -64,8 +64,12 @@ export class ServiceAccountTokens {
 
   async start(): Promise<void> {
     const what = 'service-account token index';
-    this.watches.push(await followPrefix(this.store, storePrefix(secretsType), (e, gone) => this.onSecret(e, gone), this.log, what));
-    this.watches.push(await followPrefix(this.store, storePrefix(accountsType), (e, gone) => this.onAccount(e, gone), this.log, what));
+    // Each reload starts from empty: a Secret or account deleted while the watch was behind is revoked.
+    this.watches.push(await followPrefix(this.store, storePrefix(secretsType), (e, gone) => this.onSecret(e, gone), this.log, what, () => {
+      this.tokens.clear();
+      this.idBySecret.clear();
+    }));
+    this.watches.push(await followPrefix(this.store, storePrefix(accountsType), (e, gone) => this.onAccount(e, gone), this.log, what, () => this.accounts.clear()));
   }
 
   stop(): void {

@@ -6,7 +6,9 @@ import type { Entry, Store, StoredValue, WatchHandle } from './store.js';
 
 /**
  * Hands every entry under `prefix` to `apply` (gone: it was deleted), now and as it changes,
- * until the returned handle is closed. `what` names the follower in log lines.
+ * until the returned handle is closed. `what` names the follower in log lines. `reset`, if
+ * given, is called just before each listing is applied (synchronously, so no event slips in):
+ * a follower that drops what it held there forgets entries deleted while its watch was behind.
  */
 export async function followPrefix<T extends StoredValue = StoredValue>(
   store: Store,
@@ -14,12 +16,14 @@ export async function followPrefix<T extends StoredValue = StoredValue>(
   apply: (e: Entry<T>, gone: boolean) => void,
   log: Logger,
   what: string,
+  reset?: () => void,
 ): Promise<WatchHandle> {
   let closed = false;
   let watch: WatchHandle | undefined;
   const run = async (): Promise<void> => {
     const { items, revision } = await store.list<T>(prefix);
     if (closed) return;
+    reset?.();
     for (const e of items) apply(e, false);
     watch = store.watch<T>(prefix, { fromRevision: revision }, {
       onEvent: (ev) => apply(ev.entry, ev.type === 'DELETED'),
