@@ -1,6 +1,7 @@
+// `bramble master` / `bramble up` flags parsed with commander and mapped onto MasterOptions.
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { addMasterFlags, controllerSettings, type MasterFlags } from '../../src/cli/commands/master.js';
+import { addMasterFlags, controllerSettings, schedulerSettings, type MasterFlags } from '../../src/cli/commands/master.js';
 
 function parse(args: string[]): MasterFlags {
   const cmd = addMasterFlags(new Command('master')).exitOverride().configureOutput({ writeErr: () => undefined });
@@ -21,5 +22,20 @@ describe('master/up controller flags', () => {
   it('refuse what is not a whole number of seconds', () => {
     expect(() => parse(['--pod-eviction-timeout', '5m'])).toThrow(/whole number of seconds/);
     expect(() => parse(['--event-ttl', '0'])).toThrow(/from 1/);
+  });
+});
+
+describe('master/up --scheduler-scoring', () => {
+  it('maps onto MasterOptions.scheduler', () => {
+    expect(schedulerSettings(parse(['--scheduler-scoring', 'binpack']))).toEqual({ scoring: 'binpack' });
+    expect(schedulerSettings(parse(['--scheduler-scoring', 'spread']))).toEqual({ scoring: 'spread' });
+  });
+
+  it('leaves the default (spread) alone when absent', () => {
+    expect(schedulerSettings(parse([]))).toEqual({});
+  });
+
+  it('refuses other strategies', () => {
+    expect(() => parse(['--scheduler-scoring', 'random'])).toThrow(/spread .* or binpack/);
   });
 });
