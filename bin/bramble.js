@@ -39,9 +39,8 @@ async function runAgentCommand() {
     const { setFlagsFromString } = await import('node:v8');
     setFlagsFromString('--semi-space-growth-factor=1');
   }
-  const [{ parseAgentArgs }, { runAgent }, { preferLeanLogger }, { keepSystemInformationLean }] = await Promise.all([
+  const [{ parseAgentArgs }, { runAgent }, { preferLeanLogger }] = await Promise.all([
     import('../dist/cli/commands/agent-flags.js'), import('../dist/cli/commands/agent.js'), import('../dist/log/logger.js'),
-    import('../dist/agent/lean-sysinfo.js'),
   ]);
   // The flags with util.parseArgs, not commander (~1.6 MB kept for good): same help text, errors
   // and exit codes as commander gives them (src/cli/commands/agent-flags.ts).
@@ -56,7 +55,5 @@ async function runAgentCommand() {
   }
   // pino's NDJSON lines without pino (~2.5 MB): src/log/lean.ts. BRAMBLE_AGENT_LOGGER=pino keeps pino.
   preferLeanLogger();
-  // Only the three systeminformation modules the agent calls, not all 22 (~1 MB): src/agent/lean-sysinfo.ts.
-  keepSystemInformationLean();
   return runAgent(parsed.flags);
 }
