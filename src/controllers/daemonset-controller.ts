@@ -5,15 +5,15 @@ import type { Node } from '../api/kinds/node.js';
 import type { Pod } from '../api/kinds/pod.js';
 import type { KObject } from '../api/types.js';
 import type { Informer, InformerEvent } from '../client/informer.js';
-import { adoptPatch, releasePatch } from './claim.js';
-import { ReconcileLoop, isNotFound, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
+import { applyClaim } from './claim.js';
+import { ReconcileLoop, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
 import { daemonPodFor } from './daemonset-pods.js';
 import { reconcileDaemonSet, type DaemonSetPlan } from './daemonset.js';
 import { stableJson } from './hash.js';
 import { Expectations } from './expectations.js';
 import { OwnerIndex } from './owner-index.js';
 import { daemonSetsType, errorMessage, keyOf, nodesType, podsType, watchOwnedPods } from './owners.js';
-import { asPod, ownerRefTo } from './pods.js';
+import { asPod } from './pods.js';
 import { sameStatus } from './replicaset.js';
 import { deleteOwnedPod, PodWriteError, slowStart, statusPatch } from './writes.js';
 
@@ -77,7 +77,7 @@ export class DaemonSetController implements Controller {
     const backoffNodes = new Set(nodes.map((n) => n.metadata.name ?? '').filter((n) => (this.backoff.get(`${key}|${n}`)?.until ?? 0) > now));
     const plan = reconcileDaemonSet({ ds, nodes, pods, now, expectationsSatisfied: this.expectations.satisfied(key), backoffNodes });
     for (const n of plan.replacingFailed) this.backOff(`${key}|${n}`, now);
-    await this.claimChanges(cached, plan);
+    await applyClaim(this.ctx, podsType, cached, plan);
     const error = await this.manage(cached, ds, key, plan);
     if (!sameStatus(plan.status, ds.status)) await this.ctx.api.patch(daemonSetsType, namespace, name, statusPatch(plan.status), 'merge', 'status');
     if (error) throw error;
@@ -90,18 +90,6 @@ export class DaemonSetController implements Controller {
     const prev = this.backoff.get(id);
     const delayMs = prev && now - prev.until < failedBackoffMaxMs ? Math.min(prev.delayMs * 2, failedBackoffMaxMs) : failedBackoffBaseMs;
     this.backoff.set(id, { until: now + delayMs, delayMs });
-  }
-
-  private async claimChanges(owner: KObject, plan: DaemonSetPlan): Promise<void> {
-    const ref = ownerRefTo(owner);
-    const patches = [...plan.adopt.map((p) => ({ p, patch: adoptPatch(p as unknown as KObject, owner, ref) })), ...plan.release.map((p) => ({ p, patch: releasePatch(p as unknown as KObject, owner) }))];
-    for (const { p, patch } of patches) {
-      try {
-        await this.ctx.api.patch(podsType, p.metadata.namespace, p.metadata.name ?? '', patch);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
   }
 
   private async manage(owner: KObject, ds: DaemonSet, key: string, plan: DaemonSetPlan): Promise<PodWriteError | undefined> {

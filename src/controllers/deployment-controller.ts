@@ -4,12 +4,12 @@
 import type { Deployment, ReplicaSet } from '../api/kinds/apps.js';
 import type { KObject } from '../api/types.js';
 import type { Informer, InformerEvent } from '../client/informer.js';
-import { adoptPatch, releasePatch } from './claim.js';
+import { applyClaim } from './claim.js';
 import { ReconcileLoop, isNotFound, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
-import { reconcileDeployment, type DeploymentPlan, type ReplicaSetUpdate } from './deployment.js';
+import { reconcileDeployment, type ReplicaSetUpdate } from './deployment.js';
 import { revisionAnnotation } from './deployment-util.js';
 import { controllerKey, deploymentsType, keyOf, ownersToSync, podsType, replicaSetsType } from './owners.js';
-import { asPod, ownerRefTo } from './pods.js';
+import { asPod } from './pods.js';
 import { sameStatus } from './replicaset.js';
 import { statusPatch } from './writes.js';
 
@@ -66,7 +66,7 @@ export class DeploymentController implements Controller {
     const replicaSets = this.rsInf.list().filter(inNs) as unknown as ReplicaSet[];
     const pods = d.spec.strategy?.type === 'Recreate' ? this.podInf.list().filter(inNs).map(asPod) : [];
     const plan = reconcileDeployment({ d, replicaSets, pods, now: this.ctx.now() });
-    await this.claimChanges(cached, plan);
+    await applyClaim(this.ctx, replicaSetsType, cached, plan);
     if (plan.create) await this.createReplicaSet(cached, plan.create);
     for (const u of plan.updates) await this.updateReplicaSet(cached, u);
     for (const rs of plan.prune) await this.prune(rs);
@@ -75,21 +75,6 @@ export class DeploymentController implements Controller {
     }
     if (!sameStatus(plan.status, d.status)) await this.ctx.api.patch(deploymentsType, namespace, name, statusPatch(plan.status), 'merge', 'status');
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
-  }
-
-  private async claimChanges(owner: KObject, plan: DeploymentPlan): Promise<void> {
-    const ref = ownerRefTo(owner);
-    const patches = [
-      ...plan.adopt.map((rs) => ({ rs, patch: adoptPatch(asKObject(rs), owner, ref) })),
-      ...plan.release.map((rs) => ({ rs, patch: releasePatch(asKObject(rs), owner) })),
-    ];
-    for (const { rs, patch } of patches) {
-      try {
-        await this.ctx.api.patch(replicaSetsType, rs.metadata.namespace, rs.metadata.name ?? '', patch);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
   }
 
   private async createReplicaSet(owner: KObject, rs: ReplicaSet): Promise<void> {

@@ -5,12 +5,12 @@ import type { ReplicaSet } from '../api/kinds/apps.js';
 import type { Pod } from '../api/kinds/pod.js';
 import type { KObject } from '../api/types.js';
 import type { Informer } from '../client/informer.js';
-import { adoptPatch, releasePatch } from './claim.js';
-import { ReconcileLoop, isNotFound, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
+import { applyClaim } from './claim.js';
+import { ReconcileLoop, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
 import { Expectations } from './expectations.js';
 import { OwnerIndex } from './owner-index.js';
 import { errorMessage, podsType, replicaSetsType, watchOwnedPods } from './owners.js';
-import { asPod, ownerRefTo, podFromTemplate } from './pods.js';
+import { asPod, podFromTemplate } from './pods.js';
 import { reconcileReplicaSet, sameStatus, type ReplicaSetPlan } from './replicaset.js';
 import { deleteOwnedPod, slowStart, statusPatch, PodWriteError } from './writes.js';
 
@@ -51,7 +51,7 @@ export class ReplicaSetController implements Controller {
     const pods = this.pods.candidates(namespace, cached.metadata.uid).map(asPod);
     const input = { rs, pods, now: this.ctx.now(), expectationsSatisfied: this.expectations.satisfied(key) };
     const plan = reconcileReplicaSet({ ...input, ...this.failureOf(key) });
-    await this.claimChanges(cached, plan);
+    await applyClaim(this.ctx, podsType, cached, plan);
     let error: PodWriteError | undefined;
     if (plan.create > 0 || plan.delete.length > 0) {
       error = await this.manage(cached, rs, key, plan);
@@ -67,22 +67,6 @@ export class ReplicaSetController implements Controller {
   private failureOf(key: string): { failure?: { reason: string; message: string } } {
     const f = this.failures.get(key);
     return f ? { failure: f } : {};
-  }
-
-  /** Adoption and release are guarded by the pod's resourceVersion: a pod changed meanwhile is looked at again. */
-  private async claimChanges(owner: KObject, plan: ReplicaSetPlan): Promise<void> {
-    const ns = owner.metadata.namespace;
-    const ref = ownerRefTo(owner);
-    for (const p of plan.adopt) await this.patchPod(ns, p, adoptPatch(p as unknown as KObject, owner, ref));
-    for (const p of plan.release) await this.patchPod(ns, p, releasePatch(p as unknown as KObject, owner));
-  }
-
-  private async patchPod(ns: string | undefined, pod: Pod, patch: unknown): Promise<void> {
-    try {
-      await this.ctx.api.patch(podsType, ns, pod.metadata.name ?? '', patch);
-    } catch (err) {
-      if (!isNotFound(err)) throw err; // gone meanwhile: nothing to claim
-    }
   }
 
   private async manage(owner: KObject, rs: ReplicaSet, key: string, plan: ReplicaSetPlan): Promise<PodWriteError | undefined> {
