@@ -6,6 +6,7 @@ import { afterEach } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import type { ServicePortEntry } from '../../src/proxy/types.js';
 import { UserspaceProxy, type UserspaceProxyOptions } from '../../src/proxy/userspace/backend.js';
+import { until as pollUntil } from '../helpers/poll.js';
 
 /**
  * A test file's proxies on `node`, with clean-ups run (in reverse) after each test: call once
@@ -121,12 +122,9 @@ export function fdCount(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
+/** Waits for a synchronous condition (test/helpers/poll.ts, polled every 10 ms). */
 export async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await pollUntil('the condition', () => Promise.resolve(cond() || undefined), ms, 10);
 }
 
 /** A UDP endpoint that answers every datagram with `name:payload`. */
