@@ -3,35 +3,19 @@
 // `nodeSelector: {kubernetes.io/arch: arm64}` (agents label every node with its arch).
 import type { NodeSelectorTerm } from '../../api/schemas.js';
 import type { Node } from '../../api/schemas.js';
+import { requirementMatches, type Operator } from '../../api/selectors.js';
 import { fits, type FilterPlugin, type ScorePlugin } from '../types.js';
 
 type Requirement = NonNullable<NodeSelectorTerm['matchExpressions']>[number];
 
-/** Gt/Lt compare integers; a label that is not one never matches (Kubernetes' rule). */
-function intOf(s: string | undefined): number | undefined {
-  return s !== undefined && /^-?\d+$/.test(s) ? Number(s) : undefined;
-}
-
-export function requirementMatches(r: Requirement, value: string | undefined): boolean {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In': return value !== undefined && values.includes(value);
-    case 'NotIn': return value === undefined || !values.includes(value);
-    case 'Exists': return value !== undefined;
-    case 'DoesNotExist': return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      const have = intOf(value);
-      const want = intOf(values[0]);
-      if (have === undefined || want === undefined || values.length !== 1) return false;
-      return r.operator === 'Gt' ? have > want : have < want;
-    }
-  }
+/** The one label-requirement rule (src/api/selectors.ts), on labels or on the node's fields. */
+function matches(r: Requirement, values: Record<string, string>): boolean {
+  return requirementMatches({ key: r.key, operator: r.operator as Operator, values: r.values ?? [] }, values);
 }
 
 /** The fields a matchFields requirement may name; Kubernetes supports only metadata.name. */
-function fieldValue(node: Node, key: string): string | undefined {
-  return key === 'metadata.name' ? node.metadata.name : undefined;
+function fieldsOf(node: Node): Record<string, string> {
+  return node.metadata.name === undefined ? {} : { 'metadata.name': node.metadata.name };
 }
 
 /** A term ANDs its requirements; a term with none matches nothing (Kubernetes' rule). */
@@ -40,7 +24,8 @@ export function termMatches(term: NodeSelectorTerm, node: Node): boolean {
   const fields = term.matchFields ?? [];
   if (exprs.length === 0 && fields.length === 0) return false;
   const labels = node.metadata.labels ?? {};
-  return exprs.every((r) => requirementMatches(r, labels[r.key])) && fields.every((r) => requirementMatches(r, fieldValue(node, r.key)));
+  const nodeFields = fieldsOf(node);
+  return exprs.every((r) => matches(r, labels)) && fields.every((r) => matches(r, nodeFields));
 }
 
 export const nodeSelector: FilterPlugin = {
