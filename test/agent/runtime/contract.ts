@@ -215,9 +215,10 @@ export function runtimeContract(label: string, real: boolean, makeHarness: () =>
     describe('exits and stops', () => {
       it('listings follow a container from running to exited (exit code, finish time), for the node or one pod', async () => {
         const a = await run(h.printer(['one', 'two'], 1));
-        const b = await run(h.sleeper());
+        // Listed before starting b: a runs for 1 s only, and starting b may take that long under load.
         const first = (await rt.listContainers(h.node)).find((c) => c.id === a.id);
         expect(first?.state).toBe('running');
+        const b = await run(h.sleeper());
         const done = await waitFor('a listed as exited', async () => (await rt.listContainers(h.node)).find((c) => c.id === a.id && c.state === 'exited'));
         expect(done).toMatchObject({ exitCode: 0, reason: 'Completed' });
         expect(done.finishedAt).toBeDefined();
