@@ -37,6 +37,15 @@ export class Cluster {
 
   constructor() { ensureBuilt(); }
 
+  /** A master and one Docker agent for `node`, whose leftover containers are removed first. */
+  static async withNode(node: string): Promise<Cluster> {
+    await removeNodeContainers(node);
+    const c = new Cluster();
+    await c.startMaster();
+    await c.startAgent(node, await c.nodeToken(node));
+    return c;
+  }
+
   get env(): NodeJS.ProcessEnv {
     return { BRAMBLE_KUBECONFIG: path.join(this.dir, 'master', 'kubeconfig.yaml'), HOME: this.dir, BRAMBLE_LOG_LEVEL: 'warn' };
   }

@@ -72,10 +72,7 @@ async function rolledOutTo(version: string): Promise<void> {
 
 describeDocker('a Deployment on a real node (Docker)', () => {
   beforeAll(async () => {
-    await removeNodeContainers(node);
-    c = new Cluster();
-    await c.startMaster();
-    await c.startAgent(node, await c.nodeToken(node));
+    c = await Cluster.withNode(node);
   }, 60_000);
   afterAll(async () => {
     await c?.stop();

@@ -55,10 +55,7 @@ spec:
 
 describeDocker('pods on a real node (master + agent processes, Docker)', () => {
   beforeAll(async () => {
-    await removeOurContainers();
-    c = new Cluster();
-    await c.startMaster();
-    await c.startAgent(node, await c.nodeToken(node));
+    c = await Cluster.withNode(node);
   }, 60_000);
   afterAll(async () => {
     await c?.stop();
