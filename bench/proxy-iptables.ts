@@ -20,7 +20,7 @@ import type { ProxyState, ServicePortEntry } from '../src/proxy/types.js';
 import { silentLogger } from '../src/log/logger.js';
 import { commandRunner, runChecked } from '../src/proxy/iptables/runner.js';
 import { compareLatency, pump, type Target } from './proxy.js';
-import { round } from './stats.js';
+import { median, round } from './stats.js';
 import type { BenchRow } from './types.js';
 
 // Many short alternating cells: on a busy 2-core machine a single cell swings by 2x either way.
@@ -166,10 +166,6 @@ async function throughputTogether(direct: Target, proxied: Target, sink: RemoteS
   return { ratio: (all - d) / d, directBps: d, proxiedBps: all - d };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const mb = (bps: number): string => `${Math.round(bps / 1e6)} MB/s`;
 
 async function throughputRows(direct: Target, proxied: Target, sink: RemoteSink, directFrom: string): Promise<BenchRow[]> {

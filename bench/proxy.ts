@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ProxyState } from '../src/proxy/types.js';
 import type { Reply, Request } from './proxy-process.js';
-import { round, summarize, type Summary } from './stats.js';
+import { median, round, summarize, type Summary } from './stats.js';
 import type { BenchRow } from './types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -173,11 +173,6 @@ export async function compareLatency(direct: Target, proxied: Target, o: { block
     }
   }
   return { direct: summarize(d), proxied: summarize(p) };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** The proxy child process: request → reply over IPC. */

@@ -18,6 +18,12 @@ export function percentileSorted(s: ArrayLike<number>, p: number): number {
   return s[i] ?? Number.NaN;
 }
 
+/** The median (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 export interface Summary {
   count: number;
   min: number;
