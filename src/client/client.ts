@@ -141,8 +141,7 @@ export class ApiClient implements ApiInterface {
   }
 
   async bind(ns: string, name: string, nodeName: string): Promise<void> {
-    const pods = resourceByKind('v1', 'Pod') as ResourceType;
-    await this.json<unknown>('POST', resourcePath(pods, ns, name, 'binding'), bindingFor(name, nodeName));
+    await this.json<unknown>('POST', resourcePath(podsType, ns, name, 'binding'), bindingFor(name, nodeName));
   }
 
   /** Streams watch events until the server ends the watch (timeoutSeconds), the signal aborts, or the consumer stops. */
@@ -185,7 +184,7 @@ export class ApiClient implements ApiInterface {
 
   /** A container's log as raw chunks; with follow, until the signal aborts or the pod's log ends. */
   async *logs(ns: string, pod: string, opts: PodLogOptions = {}, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-    const res = await this.openStream(withQuery(`${resourcePath(podsType, ns, pod)}/log`, { ...opts }), signal);
+    const res = await this.openStream(withQuery(resourcePath(podsType, ns, pod, 'log'), { ...opts }), signal);
     if (!res?.body) return;
     const reader = res.body.getReader();
     try {
