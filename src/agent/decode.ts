@@ -2,25 +2,12 @@
 // typebox schemas; loading typebox and compiling the Pod schema costs ~9 MB of RSS, a sixth of
 // the agent's budget on a Pi Zero. The master is authenticated and is the only publisher on a
 // node's master → node topics, so the agent checks the envelope and the fields it relies on
-// instead, and refuses anything else with a ProtocolError like the codec's.
+// instead, and refuses anything else with the codec's ProtocolError (src/protocol/envelope.ts).
 import { isIP } from 'node:net';
+import { encode, maxPayloadBytes, ProtocolError } from '../protocol/envelope.js';
 import type { DesiredMessage, LogsRequest, ServicesMessage } from '../protocol/messages.js';
 
-/** As src/protocol/codec.ts (not imported: it loads typebox at module load). */
-export const maxPayloadBytes = 4 * 1024 * 1024;
-
-/** A message the agent refuses; the message says what was wrong. */
-export class ProtocolError extends Error {
-  constructor(message: string, readonly topic: string) {
-    super(message);
-    this.name = 'ProtocolError';
-  }
-}
-
-/** The codec's encoding: JSON bytes. */
-export function encode(message: object): Buffer {
-  return Buffer.from(JSON.stringify(message));
-}
+export { encode, ProtocolError };
 
 type Json = Record<string, unknown>;
 

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { createPersistence } from './persistence.js';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { nodeMayPublish, nodeMayReceive, nodeMaySubscribe, parseNodeTopic, topicRoot } from '../protocol/topics.js';
-import { maxPayloadBytes } from '../protocol/codec.js';
+import { maxPayloadBytes } from '../protocol/envelope.js';
 import type { Logger } from '../log/logger.js';
 import { SizeLimitedConnection } from './size-guard.js';
 

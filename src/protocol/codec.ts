@@ -2,17 +2,10 @@
 // ProtocolError, whose message says what was wrong, so a hostile payload costs a log line.
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { maxPayloadBytes, ProtocolError } from './envelope.js';
 import { topicSchemas } from './messages.js';
 
-/** Larger payloads are refused before parsing (a full sync of a busy node stays well below). */
-export const maxPayloadBytes = 4 * 1024 * 1024;
-
-export class ProtocolError extends Error {
-  constructor(message: string, readonly topic: string) {
-    super(message);
-    this.name = 'ProtocolError';
-  }
-}
+export { encode, maxPayloadBytes, ProtocolError } from './envelope.js';
 
 const checks = new Map<string, TypeCheck<TSchema>>();
 
@@ -34,10 +27,6 @@ function checkFor(leaf: string, type: unknown): TypeCheck<TSchema> | undefined {
     checks.set(s.key, c);
   }
   return c;
-}
-
-export function encode(message: object): Buffer {
-  return Buffer.from(JSON.stringify(message));
 }
 
 /** Parse and validate a payload received on a topic whose leaf is `leaf`. */
