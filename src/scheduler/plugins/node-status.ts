@@ -2,16 +2,8 @@
 import { fits, type FilterPlugin, type NodeInfo, type PodInfo } from '../types.js';
 import { tolerates } from './taints.js';
 
-// Per Node object (cached objects are never mutated): the filter runs per node for every pod.
-const readiness = new WeakMap<object, boolean>();
-
-export function isNodeReady(ni: NodeInfo): boolean {
-  let ready = readiness.get(ni.node);
-  if (ready === undefined) {
-    ready = ni.node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-    readiness.set(ni.node, ready);
-  }
-  return ready;
+function isNodeReady(ni: NodeInfo): boolean {
+  return ni.node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 /**
