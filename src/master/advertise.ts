@@ -6,7 +6,7 @@ import { networkInterfaces } from 'node:os';
 type Interfaces = NodeJS.Dict<{ family: string | number; internal: boolean; address: string }[]>;
 
 /** A bind address naming one interface of the LAN (not every address, not loopback). */
-export function isLanAddress(bind: string | undefined): bind is string {
+function isLanAddress(bind: string | undefined): bind is string {
   return bind !== undefined && bind !== '' && bind !== '0.0.0.0' && bind !== '::' && !/^127\./.test(bind) && bind !== '::1' && bind !== 'localhost';
 }
 

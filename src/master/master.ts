@@ -202,7 +202,7 @@ async function embeddedBroker(api: ApiServer, bind: string, port: number, log: L
 }
 
 /** An external broker: credentials (if any) come from the URL; auth and ACLs are its job. */
-export function externalBroker(mqttUrl: string): BrokerConnection {
+function externalBroker(mqttUrl: string): BrokerConnection {
   let u: URL;
   try {
     u = new URL(mqttUrl);

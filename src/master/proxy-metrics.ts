@@ -10,7 +10,7 @@ const fields: Field[] = ['connections', 'bytesIn', 'bytesOut', 'failed'];
 type Labels = 'service' | 'port' | 'node';
 
 /** The node label of the gateway's own proxy. */
-export const gatewayNodeLabel = '(gateway)';
+const gatewayNodeLabel = '(gateway)';
 
 export interface CounterReport {
   mode: string;

@@ -21,7 +21,7 @@ interface EpAddress { ip: string; nodeName?: string }
 interface EpSubset { addresses?: EpAddress[]; ports?: { name?: string; port: number; protocol?: string }[] }
 
 /** Kubernetes' default ClientIP affinity timeout (3 hours). */
-export const defaultAffinitySeconds = 10_800;
+const defaultAffinitySeconds = 10_800;
 
 /** A service port's key (ServicePortEntry.key): `namespace/name:portName`. */
 export const portKey = (namespace: string, service: string, portName: string): string => `${namespace}/${service}:${portName}`;

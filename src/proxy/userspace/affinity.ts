@@ -4,7 +4,7 @@
 // a scan of many client addresses cannot grow it without limit.
 
 /** Most client addresses remembered per service port (beyond it, the idlest are forgotten). */
-export const maxAffinityEntries = 10_000;
+const maxAffinityEntries = 10_000;
 
 interface Sticky {
   endpoint: string;

@@ -3,7 +3,7 @@
 import type { ProxyEndpoint } from '../types.js';
 import { AffinityTable } from './affinity.js';
 
-export function endpointId(ep: ProxyEndpoint): string {
+function endpointId(ep: ProxyEndpoint): string {
   return `${ep.ip}:${ep.port}`;
 }
 

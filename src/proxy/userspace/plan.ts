@@ -26,7 +26,7 @@ export interface Plan {
   conflicts: { key: string; id: string; owner: string }[];
 }
 
-export function listenId(protocol: ProxyProtocol, address: string, port: number): string {
+function listenId(protocol: ProxyProtocol, address: string, port: number): string {
   return `${protocol} ${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
