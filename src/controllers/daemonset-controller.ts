@@ -2,7 +2,6 @@
 // reconcile that performs what reconcileDaemonSet (daemonset.ts) decides.
 import type { DaemonSet } from '../api/kinds/apps.js';
 import type { Node } from '../api/kinds/node.js';
-import type { Pod } from '../api/kinds/pod.js';
 import type { KObject } from '../api/types.js';
 import type { Informer, InformerEvent } from '../client/informer.js';
 import { applyClaim } from './claim.js';
@@ -105,11 +104,7 @@ export class DaemonSetController implements Controller {
       this.expectations.creationFailed(key);
       this.ctx.events.record(owner, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
     }, () => this.expectations.creationFailed(key));
-    const deleteErrors = await Promise.all(deletes.map((p) => this.deletePod(owner, key, p)));
+    const deleteErrors = await Promise.all(deletes.map((p) => deleteOwnedPod(this.ctx, this.expectations, owner, key, p)));
     return createError ?? deleteErrors.find((e) => e !== undefined);
-  }
-
-  private deletePod(owner: KObject, key: string, pod: Pod): Promise<PodWriteError | undefined> {
-    return deleteOwnedPod(this.ctx, this.expectations, owner, key, pod);
   }
 }

@@ -2,7 +2,6 @@
 // reconcileReplicaSet (replicaset.ts) decides — adopt/release, creates in slow-start batches,
 // deletes, Events, and the status write.
 import type { ReplicaSet } from '../api/kinds/apps.js';
-import type { Pod } from '../api/kinds/pod.js';
 import type { KObject } from '../api/types.js';
 import type { Informer } from '../client/informer.js';
 import { applyClaim } from './claim.js';
@@ -84,11 +83,7 @@ export class ReplicaSetController implements Controller {
       }, () => this.expectations.creationFailed(key));
     }
     this.expectations.expect(key, 0, plan.delete.map((p) => p.metadata.uid ?? ''));
-    const results = await Promise.all(plan.delete.map((p) => this.deletePod(owner, key, p)));
+    const results = await Promise.all(plan.delete.map((p) => deleteOwnedPod(this.ctx, this.expectations, owner, key, p)));
     return results.find((e) => e !== undefined);
-  }
-
-  private deletePod(owner: KObject, key: string, pod: Pod): Promise<PodWriteError | undefined> {
-    return deleteOwnedPod(this.ctx, this.expectations, owner, key, pod);
   }
 }

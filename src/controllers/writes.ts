@@ -29,7 +29,7 @@ export async function slowStart(count: number, create: () => Promise<void>, fail
     for (const r of results) {
       if (r.status === 'rejected') {
         failed(r.reason);
-        error ??= new PodWriteError('FailedCreate', r.reason instanceof Error ? r.reason.message : String(r.reason));
+        error ??= new PodWriteError('FailedCreate', errorMessage(r.reason));
       }
     }
     if (error) break;
