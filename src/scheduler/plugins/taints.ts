@@ -4,8 +4,6 @@ import type { Toleration } from '../../api/schemas.js';
 import { toleratesTaint, type TaintLike } from '../../api/tolerations.js';
 import { fits, type FilterPlugin, type ScorePlugin } from '../types.js';
 
-export { toleratesTaint };
-
 export function tolerates(tolerations: readonly Toleration[] | undefined, taint: TaintLike): boolean {
   return (tolerations ?? []).some((t) => toleratesTaint(t, taint));
 }

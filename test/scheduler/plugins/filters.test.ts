@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { hostPorts } from '../../../src/scheduler/plugins/host-ports.js';
 import { nodeReady, nodeUnschedulable } from '../../../src/scheduler/plugins/node-status.js';
 import { resourcesFit } from '../../../src/scheduler/plugins/resources-fit.js';
-import { taintToleration, toleratesTaint } from '../../../src/scheduler/plugins/taints.js';
+import { toleratesTaint } from '../../../src/api/tolerations.js';
+import { taintToleration } from '../../../src/scheduler/plugins/taints.js';
 import type { FilterPlugin } from '../../../src/scheduler/types.js';
 import { ctx, info, node, nodeInfo, pod, type NodeOpts, type PodOpts } from '../fixtures.js';
 
