@@ -3,8 +3,8 @@
 // restarts nothing.
 import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeDocker, dockerSocket, testImage } from '../helpers/docker.js';
-import { Cluster, nodeContainers, removeNodeContainers } from './cluster.js';
+import { describeDocker, dockerSocket } from '../helpers/docker.js';
+import { Cluster, nodeContainers, removeNodeContainers, shPod } from './cluster.js';
 
 const node = 'e2e-autonomy';
 const docker = new Docker({ socketPath: dockerSocket });
@@ -32,18 +32,7 @@ describeDocker('edge autonomy (master + agent processes, Docker)', () => {
   it('keeps pods running and restarting without the master, and resyncs with zero restarts', async () => {
     const token = await c.nodeToken(node);
     await c.startAgent(node, token);
-    const pod = `apiVersion: v1
-kind: Pod
-metadata: { name: steady }
-spec:
-  nodeName: ${node}
-  terminationGracePeriodSeconds: 2
-  containers:
-    - name: main
-      image: ${testImage}
-      imagePullPolicy: Never
-      command: ["sh", "-c", "while true; do sleep 1; done"]
-`;
+    const pod = shPod('steady', node, 'while true; do sleep 1; done', 2);
     expect((await c.cli(['apply', '-f', '-'], pod)).code).toBe(0);
     await c.until('pod Running', async () => ((await c.api('GET', '/api/v1/namespaces/default/pods/steady')).body.status?.phase === 'Running' ? true : undefined), 60_000);
     const first = (await c.until('container running', running))!;

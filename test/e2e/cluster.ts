@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import Docker from 'dockerode';
 import { bramble, ensureBuilt, Running, type Result } from '../cli/helpers.js';
-import { dockerSocket } from '../helpers/docker.js';
+import { dockerSocket, testImage } from '../helpers/docker.js';
 import { until } from '../helpers/poll.js';
 
 const docker = new Docker({ socketPath: dockerSocket });
@@ -19,6 +19,22 @@ export function nodeContainers(node: string, extraLabels: string[] = []): Promis
 /** Remove them: a SIGKILLed agent leaves its containers running. */
 export async function removeNodeContainers(node: string): Promise<void> {
   for (const ci of await nodeContainers(node)) await docker.getContainer(ci.Id).remove({ force: true }).catch(() => undefined);
+}
+
+/** A pod of one container `main` (the test image running `sh -c script`) bound to `node`. */
+export function shPod(name: string, node: string, script: string, terminationGracePeriodSeconds: number): string {
+  return `apiVersion: v1
+kind: Pod
+metadata: { name: ${name} }
+spec:
+  nodeName: ${node}
+  terminationGracePeriodSeconds: ${terminationGracePeriodSeconds}
+  containers:
+    - name: main
+      image: ${testImage}
+      imagePullPolicy: Never
+      command: ["sh", "-c", ${JSON.stringify(script)}]
+`;
 }
 
 export interface Master {

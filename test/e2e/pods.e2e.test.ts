@@ -2,7 +2,7 @@
 // two containers sharing localhost, an emptyDir, a configMap volume and env from a Secret.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker, testImage } from '../helpers/docker.js';
-import { Cluster, nodeContainers, removeNodeContainers } from './cluster.js';
+import { Cluster, nodeContainers, removeNodeContainers, shPod } from './cluster.js';
 
 const node = 'e2e-pi';
 let c: Cluster;
@@ -101,18 +101,7 @@ describeDocker('pods on a real node (master + agent processes, Docker)', () => {
   }, 90_000);
 
   it('backs off a crashing container (CrashLoopBackOff) and counts restarts', async () => {
-    const crash = `apiVersion: v1
-kind: Pod
-metadata: { name: crasher }
-spec:
-  nodeName: ${node}
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: main
-      image: ${testImage}
-      imagePullPolicy: Never
-      command: ["sh", "-c", "echo dying; exit 3"]
-`;
+    const crash = shPod('crasher', node, 'echo dying; exit 3', 1);
     expect((await c.cli(['apply', '-f', '-'], crash)).code).toBe(0);
     const status = await c.until('CrashLoopBackOff', async () => {
       const r = await c.api('GET', '/api/v1/namespaces/default/pods/crasher');
