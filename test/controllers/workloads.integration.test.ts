@@ -12,6 +12,7 @@ import { targetNode } from '../../src/controllers/daemonset-pods.js';
 import { asPod } from '../../src/controllers/pods.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startHarness, type Harness } from '../apiserver/harness.js';
+import { until } from '../helpers/poll.js';
 
 let h: Harness;
 let api: LocalApiClient;
@@ -22,15 +23,8 @@ let next = 0;
 /** Called with every pod state the kubelet sees (one write at a time). */
 let observe: (pods: KObject[]) => void = () => undefined;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The shared poll (test/helpers/poll.ts), every 50 ms for up to 20 s, over sync or async checks. */
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined): Promise<T> => until(what, async () => fn(), 20_000, 50);
 
 const swallow = (p: Promise<unknown>): void => { p.catch(() => undefined); };
 
