@@ -13,6 +13,7 @@ import { findUnknownFields, pruneUnknownFields, validateObject, validateUpdate }
 import type { FieldSelector, LabelSelector } from '../api/selectors.js';
 import { matchesFields } from '../api/selectors.js';
 import type { Logger } from '../log/logger.js';
+import { objectKey } from '../client/informer.js';
 import type { Store } from '../store/store.js';
 import { StoreAlreadyExistsError, StoreConflictError, StoreNotFoundError } from '../store/errors.js';
 import { conflict, fromStoreError, invalid, notFound } from './errors.js';
@@ -95,7 +96,7 @@ export class ResourceService {
   /** The allocator's hold on a Service being written (ClusterIP, NodePorts, proxy ports). */
   private allocate(rt: ResourceType, obj: KObject, prev: KObject | undefined): Allocation | undefined {
     if (rt.kind !== 'Service' || !this.services || obj.metadata.deletionTimestamp !== undefined) return undefined;
-    return this.services.allocate(`${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`, obj, prev);
+    return this.services.allocate(objectKey(obj), obj, prev);
   }
 
   // ---- reads --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import {
 } from '../api/service-account-token.js';
 import type { KObject } from '../api/types.js';
 import type { Logger } from '../log/logger.js';
+import { objectKey } from '../client/informer.js';
 import { followPrefix } from '../store/follow.js';
 import type { Entry, Store, StoredValue, WatchHandle } from '../store/store.js';
 import type { UserInfo } from './auth.js';
@@ -88,7 +89,7 @@ export class ServiceAccountTokens {
 
   private onAccount(e: Entry<StoredValue>, gone: boolean): void {
     const sa = e.value as unknown as KObject;
-    const key = `${sa.metadata.namespace ?? ''}/${sa.metadata.name ?? ''}`;
+    const key = objectKey(sa);
     if (gone || sa.metadata.uid === undefined) this.accounts.delete(key);
     else this.accounts.set(key, { uid: sa.metadata.uid, editor: sa.metadata.annotations?.[serviceAccountRoleAnnotation] === 'editor' });
   }

@@ -6,6 +6,7 @@ import { StatusError } from '../api/status.js';
 import { resourceByKind, storePrefix, type ResourceType } from '../api/registry.js';
 import type { FieldError, KObject } from '../api/types.js';
 import type { Logger } from '../log/logger.js';
+import { objectKey } from '../client/informer.js';
 import { followPrefix } from '../store/follow.js';
 import type { Entry, Store, StoredValue, WatchHandle } from '../store/store.js';
 import { invalid } from './errors.js';
@@ -232,7 +233,7 @@ export class ServiceAllocator {
 
   private onEntry(e: Entry<StoredValue>, gone: boolean): void {
     const obj = e.value as unknown as KObject;
-    const key = `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+    const key = objectKey(obj);
     this.settle(key, gone ? undefined : obj);
   }
 

@@ -1,11 +1,14 @@
 // PodInfo and NodeInfo: a pod's cost computed once, and a node with the sum of what is placed
 // on it, so a filter is O(1) in the number of pods already on the node.
 import type { Node, Pod } from '../api/schemas.js';
+import type { KObject } from '../api/types.js';
+import { objectKey } from '../client/informer.js';
 import { addResources, emptyResources, nonZeroRequests, podRequests, resourcesFromList } from './resources.js';
 import type { HostPort, NodeInfo, PodInfo } from './types.js';
 
+/** The informers' key (namespace/name), so cache, queue and informer events agree. */
 export function podKey(pod: Pod): string {
-  return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
+  return objectKey(pod as unknown as KObject);
 }
 
 function hostPorts(pod: Pod): HostPort[] {
