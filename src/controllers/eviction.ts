@@ -7,7 +7,8 @@
 import type { Taint } from '../api/kinds/node.js';
 import type { Toleration } from '../api/kinds/pod.js';
 import type { KObject } from '../api/types.js';
-import { notReadyTaintKey, tolerates, unreachableTaintKey } from './taints.js';
+import { toleratesTaint } from '../api/tolerations.js';
+import { notReadyTaintKey, unreachableTaintKey } from './taints.js';
 
 export type EvictionDecision =
   /** No NoExecute taint, or every one tolerated forever. */
@@ -29,7 +30,7 @@ const defaultToleratedKeys = [unreachableTaintKey, notReadyTaintKey];
 /** Seconds the pod may stay on a node with this taint: Infinity = forever, undefined = not at all. */
 export function toleratedSeconds(tolerations: readonly Toleration[], taint: Taint, defaultSeconds: number): number | undefined {
   // As Kubernetes: the first toleration that matches the taint decides.
-  const t = tolerations.find((x) => tolerates(x, taint));
+  const t = tolerations.find((x) => toleratesTaint(x, taint));
   if (t) return t.tolerationSeconds === undefined ? Infinity : Math.max(0, t.tolerationSeconds);
   return defaultToleratedKeys.includes(taint.key) ? defaultSeconds : undefined;
 }

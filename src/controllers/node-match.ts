@@ -6,7 +6,7 @@
 import type { Node, Taint } from '../api/kinds/node.js';
 import type { NodeSelectorTerm, PodSpec } from '../api/kinds/pod.js';
 import { requirementMatches, type Operator } from '../api/selectors.js';
-import { tolerates } from './taints.js';
+import { toleratesTaint } from '../api/tolerations.js';
 
 type Requirement = NonNullable<NodeSelectorTerm['matchExpressions']>[number];
 
@@ -33,7 +33,7 @@ export function matchesNodeSelectorAndAffinity(spec: PodSpec, node: Node): boole
 
 /** Taints of these effects the pod does not tolerate. */
 export function untoleratedTaints(spec: PodSpec, node: Node, effects: readonly Taint['effect'][]): Taint[] {
-  return (node.spec?.taints ?? []).filter((taint) => effects.includes(taint.effect) && !(spec.tolerations ?? []).some((t) => tolerates(t, taint)));
+  return (node.spec?.taints ?? []).filter((taint) => effects.includes(taint.effect) && !(spec.tolerations ?? []).some((t) => toleratesTaint(t, taint)));
 }
 
 export interface NodeFit {

@@ -52,9 +52,6 @@ export function reconcileTaints(current: readonly Taint[], wanted: readonly Pick
   return [...kept, ...added];
 }
 
-/** Kubernetes' ToleratesTaint (one rule with the scheduler's, src/api/tolerations.ts). */
-export { toleratesTaint as tolerates } from '../api/tolerations.js';
-
 const readyWords: Record<string, string> = { True: 'Ready', False: 'NotReady', Unknown: 'Unknown (the node stopped reporting)' };
 
 /** The Events a change of managed taints is worth (for `bramble describe node`), as Kubernetes words them. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Taint } from '../../src/api/kinds/node.js';
-import { notReadyTaintKey, reconcileTaints, taintChangeEvents, tolerates, unreachableTaintKey, unschedulableTaintKey, wantedTaints, type ReadyStatus } from '../../src/controllers/taints.js';
+import { toleratesTaint as tolerates } from '../../src/api/tolerations.js';
+import { notReadyTaintKey, reconcileTaints, taintChangeEvents, unreachableTaintKey, unschedulableTaintKey, wantedTaints, type ReadyStatus } from '../../src/controllers/taints.js';
 
 const now = '2024-05-01T10:00:00Z';
 const earlier = '2024-05-01T09:00:00Z';
