@@ -1,4 +1,4 @@
-// Taints the node lifecycle controller owns, and how a pod's tolerations match a taint.
+// Taints the node lifecycle controller owns (how a toleration matches a taint is src/api/tolerations.ts).
 // Pure functions over plain objects: the controller and its tests share them.
 import type { Taint } from '../api/kinds/node.js';
 import type { KObject } from '../api/types.js';
