@@ -1,39 +1,15 @@
 // nodeSelector, required node affinity (filters) and preferred node affinity (score).
 // Architecture is one of these: a pod whose image exists only for arm64 says
 // `nodeSelector: {kubernetes.io/arch: arm64}` (agents label every node with its arch).
-import type { NodeSelectorTerm } from '../../api/schemas.js';
-import type { Node } from '../../api/schemas.js';
-import { requirementMatches, type Operator } from '../../api/selectors.js';
+// The matching rules are src/api/node-selector.ts, shared with the DaemonSet controller.
+import { nodeSelectorMatches, nodeSelectorTermMatches, nodeSelectorTermsMatch } from '../../api/node-selector.js';
 import { fits, type FilterPlugin, type ScorePlugin } from '../types.js';
-
-type Requirement = NonNullable<NodeSelectorTerm['matchExpressions']>[number];
-
-/** The one label-requirement rule (src/api/selectors.ts), on labels or on the node's fields. */
-function matches(r: Requirement, values: Record<string, string>): boolean {
-  return requirementMatches({ key: r.key, operator: r.operator as Operator, values: r.values ?? [] }, values);
-}
-
-/** The fields a matchFields requirement may name; Kubernetes supports only metadata.name. */
-function fieldsOf(node: Node): Record<string, string> {
-  return node.metadata.name === undefined ? {} : { 'metadata.name': node.metadata.name };
-}
-
-/** A term ANDs its requirements; a term with none matches nothing (Kubernetes' rule). */
-export function termMatches(term: NodeSelectorTerm, node: Node): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata.labels ?? {};
-  const nodeFields = fieldsOf(node);
-  return exprs.every((r) => matches(r, labels)) && fields.every((r) => matches(r, nodeFields));
-}
 
 export const nodeSelector: FilterPlugin = {
   name: 'NodeSelector',
   skip: (pod) => Object.keys(pod.pod.spec.nodeSelector ?? {}).length === 0,
   filter: (pod, ni) => {
-    const labels = ni.node.metadata.labels ?? {};
-    const ok = Object.entries(pod.pod.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
+    const ok = nodeSelectorMatches(pod.pod.spec.nodeSelector, ni.node);
     return ok ? fits : { ok: false, reasons: ["node(s) didn't match node selector"], unresolvable: true };
   },
 };
@@ -45,7 +21,7 @@ export const nodeAffinity: FilterPlugin = {
   filter: (pod, ni) => {
     const terms = pod.pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
     if (terms === undefined) return fits;
-    return terms.some((t) => termMatches(t, ni.node)) ? fits : { ok: false, reasons: ["node(s) didn't match Pod's node affinity"], unresolvable: true };
+    return nodeSelectorTermsMatch(terms, ni.node) ? fits : { ok: false, reasons: ["node(s) didn't match Pod's node affinity"], unresolvable: true };
   },
 };
 
@@ -56,7 +32,7 @@ export const preferredAffinity: ScorePlugin = {
   score: (pod, ni) => {
     let sum = 0;
     for (const p of pod.pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
-      if (termMatches(p.preference, ni.node)) sum += p.weight;
+      if (nodeSelectorTermMatches(p.preference, ni.node)) sum += p.weight;
     }
     return sum;
   },

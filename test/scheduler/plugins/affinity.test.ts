@@ -1,36 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeSelectorTerm } from '../../../src/api/schemas.js';
-import { nodeAffinity, nodeSelector, preferredAffinity, termMatches } from '../../../src/scheduler/plugins/node-affinity.js';
+import { nodeAffinity, nodeSelector, preferredAffinity } from '../../../src/scheduler/plugins/node-affinity.js';
 import { ctx, info, node, nodeInfo, pod } from '../fixtures.js';
 
+// The term rules themselves (every operator, matchFields, empty terms) are tested in
+// test/api/node-selector.test.ts; these tests cover the plugins around them.
 const labels = { 'kubernetes.io/arch': 'arm64', 'bramble.dev/model': 'raspberry-pi-4b', 'bramble.dev/capability.camera': 'true', memory_gb: '4' };
 const n = node('pi-1', { labels });
-
-describe('node selector term', () => {
-  const rows: { name: string; term: NodeSelectorTerm; match: boolean }[] = [
-    { name: 'In matches', term: { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64', 'arm'] }] }, match: true },
-    { name: 'In misses', term: { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] }, match: false },
-    { name: 'In on a missing label', term: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }, match: false },
-    { name: 'NotIn matches', term: { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'NotIn', values: ['amd64'] }] }, match: true },
-    { name: 'NotIn misses', term: { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'NotIn', values: ['arm64'] }] }, match: false },
-    { name: 'NotIn on a missing label matches', term: { matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }, match: true },
-    { name: 'Exists', term: { matchExpressions: [{ key: 'bramble.dev/capability.camera', operator: 'Exists' }] }, match: true },
-    { name: 'Exists misses', term: { matchExpressions: [{ key: 'bramble.dev/capability.gpu', operator: 'Exists' }] }, match: false },
-    { name: 'DoesNotExist', term: { matchExpressions: [{ key: 'bramble.dev/capability.gpu', operator: 'DoesNotExist' }] }, match: true },
-    { name: 'DoesNotExist misses', term: { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'DoesNotExist' }] }, match: false },
-    { name: 'Gt', term: { matchExpressions: [{ key: 'memory_gb', operator: 'Gt', values: ['2'] }] }, match: true },
-    { name: 'Gt equal misses', term: { matchExpressions: [{ key: 'memory_gb', operator: 'Gt', values: ['4'] }] }, match: false },
-    { name: 'Lt', term: { matchExpressions: [{ key: 'memory_gb', operator: 'Lt', values: ['8'] }] }, match: true },
-    { name: 'Lt on a non-integer label misses', term: { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'Lt', values: ['8'] }] }, match: false },
-    { name: 'Gt on a missing label misses', term: { matchExpressions: [{ key: 'zone', operator: 'Gt', values: ['1'] }] }, match: false },
-    { name: 'expressions are ANDed', term: { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] }, { key: 'memory_gb', operator: 'Gt', values: ['8'] }] }, match: false },
-    { name: 'matchFields metadata.name In', term: { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['pi-1'] }] }, match: true },
-    { name: 'matchFields metadata.name In another', term: { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['pi-2'] }] }, match: false },
-    { name: 'matchFields metadata.name NotIn', term: { matchFields: [{ key: 'metadata.name', operator: 'NotIn', values: ['pi-2'] }] }, match: true },
-    { name: 'an empty term matches nothing', term: {}, match: false },
-  ];
-  it.each(rows)('$name', (r) => expect(termMatches(r.term, n)).toBe(r.match));
-});
 
 describe('NodeSelector', () => {
   const rows: { name: string; sel: Record<string, string> | undefined; ok: boolean }[] = [
