@@ -3,8 +3,8 @@
 // messages (sync, upsert, delete) and saves them for the next start; serves log streams;
 // runs the service proxy over the Services the master pushes (kept in the state file too).
 // Everything it needs comes in as arguments, so tests and hollow agents wire it freely.
-import { networkInterfaces } from 'node:os';
 import path from 'node:path';
+import { guessNodeIP } from '../host-address.js';
 import type { Logger } from '../log/logger.js';
 import type { DesiredMessage, Hello, PodBundle, PodStatusReport } from '../protocol/messages.js';
 import { isValidNodeName } from '../protocol/topics.js';
@@ -75,14 +75,6 @@ export class AgentError extends Error {
     super(message);
     this.name = 'AgentError';
   }
-}
-
-/** The first non-internal IPv4 address: the best guess for InternalIP before the master is reached. */
-export function guessNodeIP(): string {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
 }
 
 export class Agent {

@@ -1,9 +1,7 @@
 // The master's advertised LAN address: where LoadBalancer Services are served on the gateway
 // (`bramble master --advertise-address`). Default: the bind address when it is a real one,
-// else the first non-internal IPv4 address of the host.
-import { networkInterfaces } from 'node:os';
-
-type Interfaces = NodeJS.Dict<{ family: string | number; internal: boolean; address: string }[]>;
+// else the first non-internal IPv4 address of the host (guessNodeIP, as the agent guesses its own).
+import { guessNodeIP, type Interfaces } from '../host-address.js';
 
 /** A bind address naming one interface of the LAN (not every address, not loopback). */
 function isLanAddress(bind: string | undefined): bind is string {
@@ -18,11 +16,9 @@ export function pinnedAddress(explicit: string | undefined, bind: string | undef
   return explicit ?? (isLanAddress(bind) ? bind : undefined);
 }
 
-export function advertiseAddress(explicit: string | undefined, bind: string | undefined, interfaces: Interfaces = networkInterfaces()): string {
+/** `interfaces` defaults to the host's (src/host-address.ts, the agent's InternalIP guess too). */
+export function advertiseAddress(explicit: string | undefined, bind: string | undefined, interfaces?: Interfaces): string {
   if (explicit) return explicit;
   if (isLanAddress(bind)) return bind;
-  for (const list of Object.values(interfaces)) {
-    for (const a of list ?? []) if ((a.family === 'IPv4' || a.family === 4) && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
+  return guessNodeIP(interfaces);
 }
