@@ -11,7 +11,6 @@ export const revisionAnnotation = 'deployment.kubernetes.io/revision';
 export const revisionHistoryAnnotation = 'deployment.kubernetes.io/revision-history';
 export const desiredReplicasAnnotation = 'deployment.kubernetes.io/desired-replicas';
 export const maxReplicasAnnotation = 'deployment.kubernetes.io/max-replicas';
-export const changeCauseAnnotation = 'kubernetes.io/change-cause';
 
 /** Deployment annotations that stay on the Deployment (the rest are copied to its ReplicaSets, as Kubernetes does). */
 const notCopied = new Set([revisionAnnotation, revisionHistoryAnnotation, desiredReplicasAnnotation, maxReplicasAnnotation, 'kubectl.kubernetes.io/last-applied-configuration', 'bramble.dev/last-applied-configuration']);
@@ -77,7 +76,7 @@ export function newReplicaSetFor(d: Deployment, replicas: number, revision: numb
   };
 }
 
-/** The Deployment's annotations its ReplicaSets carry too (`kubernetes.io/change-cause`, ...). */
+/** The Deployment's annotations its ReplicaSets carry too (changeCauseAnnotation from src/api/annotations.ts, ...). */
 export function copiedAnnotations(d: Deployment): Record<string, string> {
   return Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !notCopied.has(k)));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment, ReplicaSet } from '../../src/api/kinds/apps.js';
+import { changeCauseAnnotation } from '../../src/api/annotations.js';
 import { reconcileDeployment, pruneHistory, type DeploymentPlan } from '../../src/controllers/deployment.js';
 import { hashLabel, newReplicaSetFor, revisionAnnotation, desiredReplicasAnnotation, maxReplicasAnnotation } from '../../src/controllers/deployment-util.js';
 import { scaleForEvent } from '../../src/controllers/deployment-rollout.js';
@@ -85,8 +86,8 @@ describe('reconcileDeployment: a new Deployment', () => {
   });
 
   it('copies the change-cause annotation to the ReplicaSet', () => {
-    const d = deployment('web', 1, {}, { annotations: { 'kubernetes.io/change-cause': 'first' } });
-    expect(reconcileDeployment({ d, replicaSets: [], pods: [], now: T0 }).create!.metadata.annotations!['kubernetes.io/change-cause']).toBe('first');
+    const d = deployment('web', 1, {}, { annotations: { [changeCauseAnnotation]: 'first' } });
+    expect(reconcileDeployment({ d, replicaSets: [], pods: [], now: T0 }).create!.metadata.annotations![changeCauseAnnotation]).toBe('first');
   });
 
   it('reaches its replicas and reports them with Available and NewReplicaSetAvailable', () => {
@@ -287,10 +288,10 @@ describe('reconcileDeployment: the current ReplicaSet follows the Deployment', (
   it('takes over a change-cause set later and a new minReadySeconds', () => {
     const w = new World(deployment('web', 2));
     w.settle();
-    w.d = { ...w.d, metadata: { ...w.d.metadata, annotations: { ...w.d.metadata.annotations, 'kubernetes.io/change-cause': 'noted later' } }, spec: { ...w.d.spec, minReadySeconds: 7 } };
+    w.d = { ...w.d, metadata: { ...w.d.metadata, annotations: { ...w.d.metadata.annotations, [changeCauseAnnotation]: 'noted later' } }, spec: { ...w.d.spec, minReadySeconds: 7 } };
     const plan = w.sync();
     expect(plan.updates).toHaveLength(1);
-    expect(plan.updates[0]).toMatchObject({ replicas: 2, minReadySeconds: 7, annotations: { 'kubernetes.io/change-cause': 'noted later' } });
+    expect(plan.updates[0]).toMatchObject({ replicas: 2, minReadySeconds: 7, annotations: { [changeCauseAnnotation]: 'noted later' } });
     w.tick();
     w.rss.forEach((rs, name) => w.rss.set(name, { ...rs, spec: { ...rs.spec, minReadySeconds: 7 } }));
     expect(w.sync().updates).toEqual([]);

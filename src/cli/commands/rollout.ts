@@ -1,6 +1,7 @@
 // `bramble rollout status|history|undo|restart|pause|resume`: follow and steer Deployment
 // (and DaemonSet) rollouts as kubectl does. Undo is client-side, as in kubectl: the chosen
 // revision's pod template is copied back into the Deployment, and the controller rolls to it.
+import { changeCauseAnnotation } from '../../api/annotations.js';
 import type { ResourceType } from '../../api/registry.js';
 import type { KObject } from '../../api/types.js';
 import type { ApiClient } from '../../client/client.js';
@@ -16,7 +17,6 @@ import { parseDuration } from './token.js';
 
 const hashLabel = 'pod-template-hash';
 const revisionAnnotation = 'deployment.kubernetes.io/revision';
-const changeCause = 'kubernetes.io/change-cause';
 
 interface Target { rt: ResourceType; name: string }
 
@@ -114,7 +114,7 @@ export async function runRolloutHistory(args: string[], g: GlobalOptions, flags:
     return 0;
   }
   if (rss.length === 0) { process.stdout.write(`No rollout history found in ${objectRef(t.rt, t.name)}\n`); return 0; }
-  const rows = [['REVISION', 'CHANGE-CAUSE'], ...rss.map((rs) => [String(revisionOf(rs)), rs.metadata.annotations?.[changeCause] ?? '<none>'])];
+  const rows = [['REVISION', 'CHANGE-CAUSE'], ...rss.map((rs) => [String(revisionOf(rs)), rs.metadata.annotations?.[changeCauseAnnotation] ?? '<none>'])];
   process.stdout.write(`${objectRef(t.rt, t.name)}\n${renderTable(rows).join('\n')}\n`);
   return 0;
 }
@@ -137,15 +137,15 @@ export async function runRolloutUndo(args: string[], g: GlobalOptions, flags: { 
     process.stdout.write(`${objectRef(t.rt, t.name)} skipped rollback (current template already matches revision ${revisionOf(rs)})\n`);
     return 0;
   }
-  const cause = rs.metadata.annotations?.[changeCause];
+  const cause = rs.metadata.annotations?.[changeCauseAnnotation];
   const ops: unknown[] = [
     { op: 'test', path: '/metadata/resourceVersion', value: d.metadata.resourceVersion },
     { op: 'replace', path: '/spec/template', value: tpl },
   ];
   if (cause !== undefined) {
     ops.push(d.metadata.annotations
-      ? { op: 'add', path: `/metadata/annotations/${changeCause.replace('/', '~1')}`, value: cause }
-      : { op: 'add', path: '/metadata/annotations', value: { [changeCause]: cause } });
+      ? { op: 'add', path: `/metadata/annotations/${changeCauseAnnotation.replace('/', '~1')}`, value: cause }
+      : { op: 'add', path: '/metadata/annotations', value: { [changeCauseAnnotation]: cause } });
   }
   await client.patch(t.rt, namespace, t.name, ops, 'json');
   process.stdout.write(`${objectRef(t.rt, t.name)} rolled back\n`);
