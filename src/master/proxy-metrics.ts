@@ -36,9 +36,14 @@ export class ProxyMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     const pull = (): void => { const r = this.local?.(); if (r) this.observe(gatewayNodeLabel, r); };
-    const make = (name: string, help: string): Counter<Labels> => new Counter({ name, help, labelNames: ['service', 'port', 'node'], registers, collect: pull });
+    const make = (name: string, help: string, collect?: () => void): Counter<Labels> =>
+      new Counter({ name, help, labelNames: ['service', 'port', 'node'], registers, ...(collect ? { collect } : {}) });
     this.counters = {
-      connections: make('bramble_proxy_connections_total', 'Connections (TCP) or flows (UDP) the service proxy accepted, by service, port and node'),
+      // One pull per scrape: observe() updates all four counters and the mode gauge at once, so
+      // only the first metric registered collects. registry.metrics() calls each metric's get()
+      // in registration order, and this collect is synchronous, so the later ones read the
+      // values it just set. (A collect on each counter read the gateway's counters four times.)
+      connections: make('bramble_proxy_connections_total', 'Connections (TCP) or flows (UDP) the service proxy accepted, by service, port and node', pull),
       bytesIn: make('bramble_proxy_bytes_in_total', 'Bytes from clients to endpoints through the service proxy'),
       bytesOut: make('bramble_proxy_bytes_out_total', 'Bytes from endpoints back to clients through the service proxy'),
       failed: make('bramble_proxy_failed_connections_total', 'Connections that found no reachable endpoint'),
