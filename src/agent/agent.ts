@@ -14,6 +14,7 @@ import { detectProfile, loadProfiles, type HardwareProfile } from './hardware.js
 import { decodeDesired, decodeLogsRequest, decodeServices, ProtocolError } from './decode.js';
 import { MasterLink } from './link.js';
 import { LogStreams } from './logs.js';
+import type { AgentMetrics } from './metrics.js';
 import { kubeletBackoff, type BackoffOptions } from './pods/backoff.js';
 import { PodManager } from './pods/manager.js';
 import { kubeProbeDefaults, type ProbeDefaults, type Prober } from './pods/probes.js';
@@ -68,6 +69,8 @@ export interface AgentDeps {
   options?: Partial<AgentTuning>;
   /** The service proxy to run (none: Services only feed pods' environment variables). */
   proxy?: AgentProxy;
+  /** host:port to serve /metrics on (src/agent/metrics.ts); none when absent. */
+  metricsAddress?: string;
 }
 
 export class AgentError extends Error {
@@ -89,6 +92,7 @@ export class Agent {
   private reporter: NodeStatusReporter | undefined;
   private logs: LogStreams | undefined;
   private services: AgentServices | undefined;
+  private metrics: AgentMetrics | undefined;
   private learnedIP: string | undefined;
   private profile_: HardwareProfile | undefined;
   private started = false;
@@ -126,6 +130,8 @@ export class Agent {
 
   async start(): Promise<void> {
     if (this.started) return;
+    // First: a taken address fails the start before pods, the proxy or the link do anything.
+    if (this.d.metricsAddress) await this.startMetrics(this.d.metricsAddress);
     this.started = true;
     const facts = await this.d.status.facts();
     this.profile_ = this.d.profile ?? detectProfile(await loadProfiles(this.d.profilesDir), facts.deviceModel, facts.architecture);
@@ -167,6 +173,8 @@ export class Agent {
     await this.link?.stop();
     await this.pods?.stop();
     await this.services?.stop();
+    await this.metrics?.stop();
+    this.metrics = undefined;
     await this.store.save(this.state).catch((err: unknown) => this.log.warn({ err }, 'saving local state failed'));
   }
 
@@ -217,6 +225,23 @@ export class Agent {
   /** The status of every pod this node runs, changed or not (after a reconnect, or when the master asks). */
   private resendPodStatuses(): void {
     for (const r of this.pods?.reports() ?? []) this.sendPodStatus(r);
+  }
+
+  /** Loaded only when asked for: no HTTP server in an agent nobody scrapes. Counters are read at each scrape. */
+  private async startMetrics(address: string): Promise<void> {
+    const { AgentMetrics } = await import('./metrics.js');
+    const metrics = new AgentMetrics({
+      address, proxyCounters: () => this.services?.counters(),
+      onError: (err) => this.log.warn({ err }, 'serving metrics failed'),
+    });
+    await metrics.start();
+    this.metrics = metrics;
+    this.log.info({ address: `http://${address}/metrics`, port: metrics.address?.port }, 'serving metrics');
+  }
+
+  /** Where /metrics listens (tests ask for port 0). */
+  get metricsPort(): number | undefined {
+    return this.metrics?.address?.port;
   }
 
   /** The service proxy's state (tests). */
@@ -284,6 +309,8 @@ export interface StartAgentOptions {
   dockerSocket?: string;
   /** The service proxy (default auto); 'off' runs none. */
   proxyMode?: 'auto' | 'iptables' | 'userspace' | 'off';
+  /** --metrics-address; empty or absent: off. */
+  metricsAddress?: string;
 }
 
 /** The CLI's factory: the real runtime and status source, loaded only when used. */
@@ -303,6 +330,7 @@ export async function startAgent(o: StartAgentOptions): Promise<Agent> {
     nodeName: o.nodeName, mqtt: { url: o.masterUrl, username: o.nodeName, password: o.token }, runtime,
     status: new SystemInfoSource(o.dataDir), stateDir: path.resolve(o.dataDir), logger: o.logger, nodeIP: o.nodeIP,
     ...(proxy ? { proxy } : {}),
+    ...(o.metricsAddress ? { metricsAddress: o.metricsAddress } : {}),
   });
   await agent.start();
   return agent;

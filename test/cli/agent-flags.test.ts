@@ -43,7 +43,10 @@ const cases: string[][] = [
   ['--master', 'mqtt://h:1', '--help=1'], ['help'], ['--version'], ['--master', '--runtime'], ['--master', '-h'], ['--master', 'mqtt://h:1', '-1'],
   ['--master', 'mqtt://h:1', '-'], ['--bogus', '--master', 'foo'], ['--bogus', '--help'], ['--master', 'mqtt://h:1', '--bogus', '--', '--help'],
   ['--master', 'mqtt://h:1', '--', '--help'], ['--master', 'mqtt://h:1', '--datadir', 'x'], ['--master', 'mqtt://h:1', '--proxymode', 'auto'],
-  ['--master', 'tcp://h:1', '--token', 't', '--name', 'pi', '--data-dir', '/d', '--node-ip', '10.0.0.2', '--runtime', 'fake', '--docker-socket', '/s', '--proxy-mode', 'userspace'],
+  ['--master', 'mqtt://h:1', '--metrics-address', '127.0.0.1:10249'], ['--master', 'mqtt://h:1', '--metrics-address=[::1]:10249'],
+  ['--master', 'mqtt://h:1', '--metrics-address='], ['--master', 'mqtt://h:1', '--metrics-address', '10249'], ['--master', 'mqtt://h:1', '--metrics-address'],
+  ['--master', 'mqtt://h:1', '--metrics-address', 'h:99999'], ['--master', 'mqtt://h:1', '--metrics-adress', 'h:1'],
+  ['--master', 'tcp://h:1', '--token', 't', '--name', 'pi', '--data-dir', '/d', '--node-ip', '10.0.0.2', '--runtime', 'fake', '--docker-socket', '/s', '--proxy-mode', 'userspace', '--metrics-address', '0.0.0.0:10249'],
 ];
 
 describe('bramble agent flags without commander', () => {

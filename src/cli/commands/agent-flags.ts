@@ -7,6 +7,7 @@
 // (addAgentFlags in agent.ts). Both paths print the same help text and the same errors, with the
 // same exit codes: test/cli/agent-flags.test.ts runs argument lists through both and compares.
 import { parseArgs } from 'node:util';
+import { parseHostPort } from '../../agent/host-port.js';
 
 export type ProxyModeFlag = 'auto' | 'iptables' | 'userspace';
 
@@ -19,6 +20,8 @@ export interface AgentFlags {
   runtime: 'docker' | 'fake';
   dockerSocket?: string;
   proxyMode: ProxyModeFlag;
+  /** host:port of the agent's /metrics; absent or empty: none served. */
+  metricsAddress?: string;
 }
 
 /**
@@ -44,6 +47,12 @@ export const proxyModeHelp = 'service proxy: iptables (packet filter rules; need
 
 function parseRuntime(value: string): 'docker' | 'fake' {
   if (value !== 'docker' && value !== 'fake') throw new FlagValueError('expected "docker" or "fake".');
+  return value;
+}
+
+/** Empty is allowed and means off (as kube-proxy's --metrics-bind-address ""). */
+function parseMetricsAddress(value: string): string {
+  if (value !== '' && !parseHostPort(value)) throw new FlagValueError('expected host:port, such as 127.0.0.1:10249.');
   return value;
 }
 
@@ -82,6 +91,8 @@ export const agentFlagDefs: readonly AgentFlagDef[] = [
   flag('--runtime <runtime>', 'container runtime: docker, or fake (in memory, nothing runs)', { parse: parseRuntime, default: 'docker' }),
   flag('--docker-socket <path>', 'Docker Engine socket (default /var/run/docker.sock)'),
   flag('--proxy-mode <mode>', proxyModeHelp, { parse: parseProxyMode, default: 'auto' }),
+  // Off by default: a listening port is not opened unasked, and a Pi does not pay for an HTTP server nobody scrapes.
+  flag('--metrics-address <host:port>', 'serve the proxy\'s counters in Prometheus format at http://host:port/metrics, e.g. 127.0.0.1:10249 (default: off)', { parse: parseMetricsAddress }),
 ];
 
 // ---- help, as commander formats it ----------------------------------------------------------

@@ -52,6 +52,7 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
   const agent = await startAgent({
     nodeName: name, masterUrl: flags.master, token, dataDir, nodeIP: flags.nodeIp, runtime: flags.runtime, logger, proxyMode: flags.proxyMode,
     ...(flags.dockerSocket ? { dockerSocket: flags.dockerSocket } : {}),
+    ...(flags.metricsAddress ? { metricsAddress: flags.metricsAddress } : {}),
   });
   process.stdout.write(`Agent ${name} → ${flags.master} (runtime ${flags.runtime}, data ${dataDir}). Press Ctrl-C to stop.\n`);
   await untilSignal();
