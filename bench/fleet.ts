@@ -51,7 +51,9 @@ export class HollowProc {
   readonly proc: Proc;
   private seen = 0;
   constructor(m: Master, tokensFile: string, dataDir: string) {
-    this.proc = new Proc(['hollow', m.mqttLocal, tokensFile, dataDir], {}, ['--import', 'tsx'], self);
+    // BENCH_HOLLOW_NODE_OPTIONS: node flags for the hollow processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeArgs = (process.env.BENCH_HOLLOW_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+    this.proc = new Proc(['hollow', m.mqttLocal, tokensFile, dataDir], {}, [...nodeArgs, '--import', 'tsx'], self);
   }
   get pid(): number { return this.proc.pid; }
   async ready(): Promise<void> { await this.proc.waitFor(/"ready":true/, 60_000); }
