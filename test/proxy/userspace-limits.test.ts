@@ -69,7 +69,8 @@ describe('userspace proxy: limits', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.2', () => r()));
     cleanups.push(() => new Promise((r) => srv.close(() => r())));
     const highWaterMark = 256 * 1024;
-    const p = await proxy({ highWaterMark });
+    const readBuffers = { min: 16 * 1024, max: 1024 * 1024, budget: 16 * 1024 * 1024 };
+    const p = await proxy({ highWaterMark, readBuffers });
     const nodePort = await freePort(node);
     await p.sync({ ports: [entry('default/bulk:', { nodePort, endpoints: [{ ip: '127.0.0.2', port: (srv.address() as net.AddressInfo).port }] })] });
     const c = net.connect({ port: nodePort, host: node });
@@ -86,8 +87,8 @@ describe('userspace proxy: limits', () => {
       last = written;
     }
     expect(written).toBeLessThan(total / 2); // the endpoint is held back, not drained into memory
-    // Per direction about one high-water mark on each socket plus one read chunk.
-    expect(maxBuffered).toBeLessThanOrEqual(4 * highWaterMark + 64 * 1024);
+    // Per direction about one high-water mark on each socket plus one read buffer.
+    expect(maxBuffered).toBeLessThanOrEqual(4 * highWaterMark + readBuffers.max);
     c.destroy();
     await until(() => p.openConnections().tcpSockets === 0);
   });

@@ -11,6 +11,7 @@ import type { ProxyBackend, ProxyState, ServicePortCounters } from '../types.js'
 import { localAddressChecker, planListeners, type ListenSpec } from './plan.js';
 import { ServicePort } from './service.js';
 import { defaultDial, TcpListener, type Dial } from './tcp.js';
+import { ReadBuffers, type ReadBufferOptions } from './read-buffers.js';
 import { UdpListener } from './udp.js';
 
 export interface UserspaceProxyOptions {
@@ -33,6 +34,8 @@ export interface UserspaceProxyOptions {
    * second in the bench, so the smaller one saves memory on small devices.
    */
   highWaterMark?: number;
+  /** Per-socket read buffers for TCP (read-buffers.ts; default 16 KiB growing to 1 MiB, 16 MiB of growth in all). */
+  readBuffers?: ReadBufferOptions;
   /** Whether an externalIP is an address of this node (default: os.networkInterfaces(), plus 127/8). */
   isLocalAddress?: (ip: string) => boolean;
   /** Clock for affinity expiry, in ms (tests). */
@@ -56,10 +59,17 @@ export class UserspaceProxy implements ProxyBackend {
   private failures: ListenFailure[] = [];
   private queue: Promise<void> = Promise.resolve();
   private readonly dial: Dial;
+  private readonly readBuffers: ReadBuffers;
 
   constructor(private readonly opts: UserspaceProxyOptions) {
     this.log = opts.logger;
     this.dial = opts.dial ?? defaultDial(this.highWaterMark);
+    this.readBuffers = new ReadBuffers(opts.readBuffers);
+  }
+
+  /** Bytes the TCP sockets' read buffers hold above their minimum (bounded by the budget). */
+  readBufferBytes(): number {
+    return this.readBuffers.held;
   }
 
   private get highWaterMark(): number {
@@ -158,7 +168,7 @@ export class UserspaceProxy implements ProxyBackend {
     const svc = this.services.get(spec.key)!;
     const l: Listener = spec.protocol === 'UDP'
       ? new UdpListener(spec.address, spec.port, svc, { idleMs: this.opts.udpIdleMs ?? 30_000, maxFlows: this.opts.maxUdpFlows ?? 4096, logger: this.log })
-      : new TcpListener(spec.address, spec.port, svc, { dial: this.dial, connectTimeoutMs: this.opts.connectTimeoutMs ?? 1000, highWaterMark: this.highWaterMark, logger: this.log });
+      : new TcpListener(spec.address, spec.port, svc, { dial: this.dial, connectTimeoutMs: this.opts.connectTimeoutMs ?? 1000, highWaterMark: this.highWaterMark, readBuffers: this.readBuffers, logger: this.log });
     try {
       await l.open();
     } catch (err) {

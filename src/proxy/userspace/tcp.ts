@@ -3,25 +3,30 @@
 import net from 'node:net';
 import type { Logger } from '../../log/logger.js';
 import type { ProxyEndpoint } from '../types.js';
-import { forward } from './forward.js';
+import { adoptWithOnread, forward, ReadPump, type OnRead } from './forward.js';
+import type { ReadBuffers } from './read-buffers.js';
 import { clientAddress, type ServicePort } from './service.js';
 
-/** Opens a socket to an endpoint (tests inject one that fails or delays on demand). */
-export type Dial = (ep: ProxyEndpoint) => net.Socket;
+/**
+ * Opens a socket to an endpoint, with `onread` when it can (tests inject dials that fail or
+ * delay on demand and may ignore it: their sockets are forwarded through 'data' events).
+ */
+export type Dial = (ep: ProxyEndpoint, onread?: OnRead) => net.Socket;
 
 export interface TcpOptions {
   dial: Dial;
   connectTimeoutMs: number;
   /** Per-socket read and write high-water mark, bytes: larger moves more per wakeup, costs memory per connection. */
   highWaterMark: number;
+  readBuffers: ReadBuffers;
   logger: Logger;
 }
 
 export function defaultDial(highWaterMark: number): Dial {
-  return (ep) => {
+  return (ep, onread) => {
     // highWaterMark reaches the Duplex constructor (net.Socket passes its options on); the
     // typings of net.connect do not list it.
-    const opts: net.TcpNetConnectOpts & { highWaterMark: number } = { host: ep.ip, port: ep.port, noDelay: true, allowHalfOpen: true, highWaterMark };
+    const opts: net.TcpNetConnectOpts & { highWaterMark: number } = { host: ep.ip, port: ep.port, noDelay: true, allowHalfOpen: true, highWaterMark, ...(onread ? { onread } : {}) };
     return net.connect(opts);
   };
 }
@@ -71,14 +76,17 @@ export class TcpListener {
     s.once('close', () => this.sockets.delete(s));
   }
 
-  private accept(client: net.Socket): void {
+  private accept(accepted: net.Socket): void {
     const svc = this.service;
     svc.counters.connections++;
+    const pump = new ReadPump(this.opts.readBuffers);
+    const adopted = adoptWithOnread(accepted, pump.onread, this.opts.highWaterMark);
+    const client = adopted ?? accepted;
     this.track(client);
     client.on('error', () => { /* a reset before or after the dial: 'close' cleans up */ });
     const ip = clientAddress(client.remoteAddress);
     const order = svc.balancer.order(ip);
-    this.dialNext(client, ip, order, 0);
+    this.dialNext(client, adopted ? pump : undefined, ip, order, 0);
   }
 
   private reject(client: net.Socket): void {
@@ -87,14 +95,15 @@ export class TcpListener {
     client.resetAndDestroy();
   }
 
-  private dialNext(client: net.Socket, ip: string, order: ProxyEndpoint[], i: number): void {
+  private dialNext(client: net.Socket, clientPump: ReadPump | undefined, ip: string, order: ProxyEndpoint[], i: number): void {
     const ep = order[i];
     if (ep === undefined || client.destroyed) {
       if (!client.destroyed) this.reject(client);
       return;
     }
     const svc = this.service;
-    const up = this.opts.dial(ep);
+    const upPump = new ReadPump(this.opts.readBuffers);
+    const up = this.opts.dial(ep, upPump.onread);
     this.track(up);
     let settled = false;
     const fail = (why: string): void => {
@@ -105,7 +114,7 @@ export class TcpListener {
       up.destroy();
       svc.balancer.failed(ip, ep);
       this.opts.logger.debug({ key: svc.entry.key, endpoint: `${ep.ip}:${ep.port}`, why }, 'proxy endpoint failed, trying the next one');
-      this.dialNext(client, ip, order, i + 1);
+      this.dialNext(client, clientPump, ip, order, i + 1);
     };
     const abort = (): void => { settled = true; clearTimeout(timer); up.destroy(); };
     const timer = setTimeout(() => fail('connect timeout'), this.opts.connectTimeoutMs);
@@ -117,7 +126,7 @@ export class TcpListener {
       clearTimeout(timer);
       client.off('close', abort);
       svc.balancer.connected(ip, ep);
-      forward(client, up, svc.counters, () => svc.balancer.ended(ip, ep));
+      forward(client, up, svc.counters, () => svc.balancer.ended(ip, ep), { client: clientPump, upstream: upPump });
     });
   }
 }
