@@ -6,7 +6,7 @@
 //
 // The measuring helpers (startLoadSide, compareThroughput, compareLatency) take plain targets,
 // so other proxy modes (an iptables DNAT address) can reuse them: see the README.
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -175,10 +175,37 @@ export async function compareLatency(direct: Target, proxied: Target, o: { block
   return { direct: summarize(d), proxied: summarize(p) };
 }
 
+/**
+ * Runs `fn` with this process and `pids` (all their threads) on one CPU, then puts their
+ * affinity back. On this VM a hop between processes on different vCPUs costs a wake-up of an
+ * idle vCPU, ~60 µs, which swamps what any forwarder adds; on one CPU a hop is a context switch
+ * and a plain pipe() proxy adds the ~30 µs the targets were set against. Undefined when
+ * `taskset` (util-linux) is missing or fails: the caller says the figure is unpinned.
+ */
+async function onOneCpu<T>(pids: number[], fn: () => Promise<T>): Promise<T | undefined> {
+  const all = [process.pid, ...pids];
+  let before: string[];
+  try {
+    before = all.map((pid) => execFileSync('taskset', ['-c', '-p', String(pid)], { encoding: 'utf8' }).trim().split(': ').pop()!);
+    for (const pid of all) execFileSync('taskset', ['-a', '-c', '-p', '0', String(pid)], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  try {
+    return await fn();
+  } finally {
+    all.forEach((pid, i) => execFileSync('taskset', ['-a', '-c', '-p', before[i]!, String(pid)], { stdio: 'ignore' }));
+  }
+}
+
 /** The proxy child process: request → reply over IPC. */
 class ProxyProcess {
   private readonly child: ChildProcess;
   private waiting: ((r: Reply) => void)[] = [];
+
+  get pid(): number {
+    return this.child.pid!;
+  }
 
   constructor() {
     this.child = fork(path.join(here, 'proxy-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -255,24 +282,42 @@ async function referenceRows(proc: ProxyProcess, load: LoadSide): Promise<BenchR
     rows.push(throughputRow(`proxy reference: plain ${variant}() throughput 1 conn, 64 KiB writes`, c, undefined, `; proxy CPU ≈ ${Math.round(cpuPerMB)} µs per MB`));
   }
   const { port } = await proc.ask<'plain'>({ type: 'plain', variant: 'pipe', host, target: load.echo });
-  const cpu0 = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs;
-  const lat = await compareLatency(load.echo, { host, port }, { blocks: 3, roundTrips: 5000, size: 64 });
-  const cpuPerRt = ((await proc.ask<'stats'>({ type: 'stats' })).cpuUs - cpu0) / (4 * 5000);
-  rows.push({ name: 'proxy reference: plain pipe() added latency p50', value: round(lat.proxied.p50 - lat.direct.p50), unit: 'µs', note: `p99 added ${round(lat.proxied.p99 - lat.direct.p99)} µs; proxy CPU ${round(cpuPerRt)} µs per round trip` });
+  for (const l of await latencyCells(proc, load.echo, { host, port })) {
+    rows.push({ name: `proxy reference: plain pipe() added latency p50${l.label}`, value: round(l.lat.proxied.p50 - l.lat.direct.p50), unit: 'µs', note: `p99 added ${round(l.lat.proxied.p99 - l.lat.direct.p99)} µs; proxy CPU ${round(l.cpuPerRt)} µs per round trip${l.why}` });
+  }
   return rows;
 }
 
-async function userspaceLatency(proc: ProxyProcess, load: LoadSide, proxied: Target): Promise<BenchRow[]> {
+/** `targeted`: the row the targets apply to (pinned, or the only one when pinning failed). */
+interface LatencyCell { label: string; why: string; lat: { direct: Summary; proxied: Summary }; cpuPerRt: number; targeted: boolean }
+
+/** Latency with everything on one CPU (the targets' row), then across CPUs (where the VM's wake-ups show). */
+async function latencyCells(proc: ProxyProcess, direct: Target, proxied: Target): Promise<LatencyCell[]> {
   const blocks = 4;
   const roundTrips = 5000;
-  const cpu0 = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs;
-  const lat = await compareLatency(load.echo, proxied, { blocks, roundTrips, size: 64 });
-  const cpuPerRt = ((await proc.ask<'stats'>({ type: 'stats' })).cpuUs - cpu0) / ((blocks + 1) * roundTrips);
-  const note = `64-byte ping-pong, 20 000 round trips each; direct p50 ${round(lat.direct.p50)} µs, p99 ${round(lat.direct.p99)} µs; proxied p50 ${round(lat.proxied.p50)} µs, p99 ${round(lat.proxied.p99)} µs; proxy CPU ${round(cpuPerRt)} µs per round trip`;
-  return [
-    { name: 'proxy userspace added latency p50', value: round(lat.proxied.p50 - lat.direct.p50), unit: 'µs', target: '<= 30', note },
-    { name: 'proxy userspace added latency p99', value: round(lat.proxied.p99 - lat.direct.p99), unit: 'µs', target: '<= 100' },
-  ];
+  const cell = async (): Promise<{ lat: { direct: Summary; proxied: Summary }; cpuPerRt: number }> => {
+    const cpu0 = (await proc.ask<'stats'>({ type: 'stats' })).cpuUs;
+    const lat = await compareLatency(direct, proxied, { blocks, roundTrips, size: 64 });
+    return { lat, cpuPerRt: ((await proc.ask<'stats'>({ type: 'stats' })).cpuUs - cpu0) / ((blocks + 1) * roundTrips) };
+  };
+  const pinned = await onOneCpu([proc.pid], cell);
+  const across = await cell();
+  const out: LatencyCell[] = [];
+  if (pinned) out.push({ ...pinned, label: '', why: '; load generator and proxy pinned to one CPU (taskset)', targeted: true });
+  out.push({ ...across, label: pinned ? ', across CPUs' : '', why: pinned ? '; load generator and proxy free to run on different CPUs: each hop wakes an idle vCPU' : '; not pinned: taskset missing or refused', targeted: pinned === undefined });
+  return out;
+}
+
+async function userspaceLatency(proc: ProxyProcess, load: LoadSide, proxied: Target): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const { label, why, lat, cpuPerRt, targeted } of await latencyCells(proc, load.echo, proxied)) {
+    const note = `64-byte ping-pong, 20 000 round trips each; direct p50 ${round(lat.direct.p50)} µs, p99 ${round(lat.direct.p99)} µs; proxied p50 ${round(lat.proxied.p50)} µs, p99 ${round(lat.proxied.p99)} µs; proxy CPU ${round(cpuPerRt)} µs per round trip${why}`;
+    const p50: BenchRow = { name: `proxy userspace added latency p50${label}`, value: round(lat.proxied.p50 - lat.direct.p50), unit: 'µs', note };
+    const p99: BenchRow = { name: `proxy userspace added latency p99${label}`, value: round(lat.proxied.p99 - lat.direct.p99), unit: 'µs' };
+    if (targeted) { p50.target = '<= 30'; p99.target = '<= 100'; }
+    rows.push(p50, p99);
+  }
+  return rows;
 }
 
 /** One sync that opens 1000 listeners (1000 services × 3 endpoints), then the sync that closes them, in a fresh proxy process. */
