@@ -43,6 +43,8 @@ export class StateStore {
   private writing: Promise<void> = Promise.resolve();
   /** What is on disk: an identical save (a resync that changed nothing) spares the SD card. */
   private lastText: string | undefined;
+  /** The directory was made (or found) by this store: writes skip the mkdir. */
+  private dirReady = false;
 
   constructor(readonly dir: string) {
     this.file = path.join(dir, stateFileName);
@@ -96,7 +98,30 @@ export class StateStore {
   }
 
   private async write(text: string): Promise<void> {
+    // The directory is made once, not before every write (a save per pod change on an SD card);
+    // should it vanish under the running agent, the write fails with ENOENT: make it again, retry once.
+    if (!this.dirReady) await this.makeDir();
+    try {
+      await this.replace(text);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw this.writeError(err);
+      this.dirReady = false;
+      await this.makeDir();
+      try {
+        await this.replace(text);
+      } catch (again) {
+        throw this.writeError(again);
+      }
+    }
+  }
+
+  private async makeDir(): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    this.dirReady = true;
+  }
+
+  /** Temp file, fsync, rename, fsync dir; the temp file never stays behind. */
+  private async replace(text: string): Promise<void> {
     const tmp = `${this.file}.tmp-${process.pid}`;
     try {
       const fh = await open(tmp, 'w', 0o600);
@@ -110,8 +135,12 @@ export class StateStore {
       await syncDir(this.dir);
     } catch (err) {
       await rm(tmp, { force: true });
-      throw new StateFileError(`cannot write: ${(err as Error).message}`, this.file, { cause: err });
+      throw err;
     }
+  }
+
+  private writeError(err: unknown): StateFileError {
+    return new StateFileError(`cannot write: ${(err as Error).message}`, this.file, { cause: err });
   }
 }
 

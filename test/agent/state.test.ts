@@ -1,8 +1,15 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { emptyState, StateFileError, StateStore, stateFileName } from '../../src/agent/state.js';
 import { bundle, pod, tempDir } from './helpers.js';
+
+// mkdir passes through to the real one; the tests count the calls.
+const fsCalls = vi.hoisted(() => ({ mkdir: 0 }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  return { ...real, mkdir: (...args: Parameters<typeof real.mkdir>) => { fsCalls.mkdir++; return real.mkdir(...args); } };
+});
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0)) await c(); });
@@ -74,5 +81,39 @@ describe('local state file', () => {
     const old = await new StateStore(d).load();
     expect(old!.services.size).toBe(0);
     expect(old!.servicesRevision).toBe(0);
+  });
+
+  it('makes the directory once, not before every write; made again if it vanishes under the running agent', async () => {
+    const d = path.join(await dir(), 'state');
+    const store = new StateStore(d);
+    const before = fsCalls.mkdir;
+    for (let i = 1; i <= 5; i++) await store.save({ ...emptyState(), appliedRevision: i, pods: new Map() });
+    expect(fsCalls.mkdir - before).toBe(1);
+    expect((await stat(d)).mode & 0o777).toBe(0o700);
+    await rm(d, { recursive: true });
+    await store.save({ ...emptyState(), appliedRevision: 6, pods: new Map() });
+    expect(fsCalls.mkdir - before).toBe(2);
+    expect((await stat(d)).mode & 0o777).toBe(0o700);
+    expect((await stat(path.join(d, stateFileName))).mode & 0o777).toBe(0o600);
+    expect((await new StateStore(d).load())?.appliedRevision).toBe(6);
+    expect(await readdir(d)).toEqual([stateFileName]);
+    await store.save({ ...emptyState(), appliedRevision: 7, pods: new Map() });
+    expect(fsCalls.mkdir - before).toBe(2);
+  });
+
+  it('a write that fails for another reason is a StateFileError, leaves no temp file, and the next save works', async () => {
+    const d = await dir();
+    const store = new StateStore(d);
+    await store.save({ ...emptyState(), appliedRevision: 1, pods: new Map() });
+    // The file's name taken by a directory: the rename fails (EISDIR/ENOTEMPTY), not ENOENT.
+    await rm(path.join(d, stateFileName));
+    const blocker = path.join(d, stateFileName);
+    await mkdir(blocker);
+    await writeFile(path.join(blocker, 'keep'), '');
+    await expect(store.save({ ...emptyState(), appliedRevision: 2, pods: new Map() })).rejects.toThrow(StateFileError);
+    expect(await readdir(d)).toEqual([stateFileName]);
+    await rm(blocker, { recursive: true });
+    await store.save({ ...emptyState(), appliedRevision: 3, pods: new Map() });
+    expect((await new StateStore(d).load())?.appliedRevision).toBe(3);
   });
 });
