@@ -407,6 +407,43 @@ describe('pod manager: resync', () => {
     expect(now.map((c) => c.id)).not.toContain(old.id);
     expect(now.find((c) => c.state === 'running')?.image).toBe('busybox:1.37');
   });
+
+  it('a new bundle with changed ConfigMap data (same pod) refreshes the volume and keeps the sandbox', async () => {
+    const h = await setup();
+    const p = pod('cm', { volumes: [{ name: 'conf', configMap: { name: 'settings' } }], containers: [container('app', { volumeMounts: [{ name: 'conf', mountPath: '/etc/app' }] })] });
+    const uid = p.metadata.uid!;
+    const cm = (v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { level: v } });
+    h.pm.setDesired([bundle(p, { configMaps: [cm('1')] })], true);
+    await h.tick();
+    const file = path.join(h.dataDir, 'pods', uid, 'volumes', 'configmap', 'conf', 'level');
+    expect(await readFile(file, 'utf8')).toBe('1');
+    const sandbox = (await h.runtime.listContainers(nodeName)).find((c) => c.pod.uid === uid && c.isSandbox)!.id;
+    const app = (await h.containers(uid, 'app'))[0]!.id;
+    h.pm.upsert(bundle(p, { configMaps: [cm('2')] }));
+    await h.tick(2000);
+    expect(await readFile(file, 'utf8')).toBe('2');
+    expect((await h.runtime.listContainers(nodeName)).find((c) => c.pod.uid === uid && c.isSandbox)!.id).toBe(sandbox);
+    expect((await h.containers(uid, 'app'))[0]!.id).toBe(app);
+  });
+
+  it('reports a pod again only when its status changed', async () => {
+    const h = await setup();
+    const p = pod('quiet');
+    const uid = p.metadata.uid!;
+    h.pm.setDesired([bundle(p)], true);
+    await h.tick();
+    expect(h.latestReport(uid)!.status.phase).toBe('Running');
+    const sent = h.reports.length;
+    for (let i = 0; i < 5; i++) await h.tick(2000);
+    // A copy of the same bundle: nothing changed.
+    h.pm.upsert(structuredClone(bundle(p)));
+    await h.tick(2000);
+    expect(h.reports.length).toBe(sent);
+    h.runtime.crash((await h.containers(uid, 'app'))[0]!.id, 1);
+    await h.tick(2000);
+    expect(h.reports.length).toBeGreaterThan(sent);
+    expect(h.latestReport(uid)!.status.containerStatuses?.[0]).toMatchObject({ restartCount: 1, lastState: { terminated: { exitCode: 1 } } });
+  });
 });
 
 describe('pod manager: start path', () => {

@@ -27,17 +27,32 @@ export function containerHash(c: Container, pod: Pod): string {
   return short(stableStringify({ c, volumes: pod.spec.volumes, hostname: pod.spec.hostname, subdomain: pod.spec.subdomain }));
 }
 
+/**
+ * The hash labels of a pod spec, computed once per spec object: the pod manager asks on every
+ * pass, and the agent never mutates a pod it was given (a changed pod arrives as a new object,
+ * decoded from the master's message or the state file), so a spec object's hashes never change.
+ */
+const labelCache = new WeakMap<Pod['spec'], readonly (readonly [string, string])[]>();
+
+function hashEntries(pod: Pod): readonly (readonly [string, string])[] {
+  let entries = labelCache.get(pod.spec);
+  if (!entries) {
+    const labels: Record<string, string> = {};
+    for (const c of pod.spec.initContainers ?? []) labels[hashLabel(c.name, true)] = containerHash(c, pod);
+    for (const c of pod.spec.containers) labels[hashLabel(c.name, false)] = containerHash(c, pod);
+    entries = Object.entries(labels);
+    labelCache.set(pod.spec, entries);
+  }
+  return entries;
+}
+
 /** The labels a new sandbox carries: one hash per container of the pod. */
 export function sandboxHashLabels(pod: Pod): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const c of pod.spec.initContainers ?? []) labels[hashLabel(c.name, true)] = containerHash(c, pod);
-  for (const c of pod.spec.containers) labels[hashLabel(c.name, false)] = containerHash(c, pod);
-  return labels;
+  return Object.fromEntries(hashEntries(pod));
 }
 
 /** Does the running sandbox still match the pod's spec? (Port changes show up as container spec changes.) */
 export function sandboxMatches(labels: Record<string, string>, pod: Pod): boolean {
-  const want = sandboxHashLabels(pod);
-  for (const [k, v] of Object.entries(want)) if (labels[k] !== v) return false;
+  for (const [k, v] of hashEntries(pod)) if (labels[k] !== v) return false;
   return true;
 }

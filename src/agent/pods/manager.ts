@@ -13,6 +13,7 @@ import { describeRuntimeError } from '../status/reporter.js';
 import { delayFor, type BackoffOptions } from './backoff.js';
 import { sandboxHashLabels, stableStringify } from './hash.js';
 import { buildPodStatus } from './pod-status.js';
+import { sameJson } from './same-json.js';
 import { allIds, currentSandbox, planPod, type Action, type StartSpec } from './plan.js';
 import { defaultProber, newTally, record, type ProbeDefaults, type ProbeTally, type Prober } from './probes.js';
 import { podRef, startContainer, type StartContext } from './starter.js';
@@ -43,8 +44,16 @@ export interface PodManagerOptions {
   onRuntimeProblem?: (message: string | undefined) => void;
 }
 
+/** Per bundle object: a changed pod, ConfigMap or Secret arrives as a new bundle, never as an edit of one. */
+const volumesKeys = new WeakMap<PodBundle, string>();
+
 function volumesKey(b: PodBundle): string {
-  return createHash('sha256').update(stableStringify({ v: b.pod.spec.volumes, c: b.configMaps, s: b.secrets })).digest('hex');
+  let key = volumesKeys.get(b);
+  if (key === undefined) {
+    key = createHash('sha256').update(stableStringify({ v: b.pod.spec.volumes, c: b.configMaps, s: b.secrets })).digest('hex');
+    volumesKeys.set(b, key);
+  }
+  return key;
 }
 
 function resourceVersion(b: PodBundle): number {
@@ -438,9 +447,8 @@ export class PodManager {
       v: 1, type: 'podstatus', namespace: pod.namespace ?? 'default', name: pod.name ?? '', uid: w.uid, status,
       ...(w.terminated ? { terminated: true } : {}),
     };
-    const key = JSON.stringify(report);
-    if (key === w.reportKey) return;
-    w.reportKey = key;
+    // Unchanged (as the JSON sent): nothing to say.
+    if (w.report && sameJson(report, w.report)) return;
     w.report = report;
     this.log.debug({ pod: `${report.namespace}/${report.name}`, phase: status.phase }, 'pod status changed');
     this.o.onStatus(report);

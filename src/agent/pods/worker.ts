@@ -58,7 +58,6 @@ export interface PodWorker {
   firstSeen: number;
   conditions?: Condition[];
   report?: PodStatusReport;
-  reportKey?: string;
 }
 
 /** What the runtime runs for one pod. */
