@@ -9,6 +9,13 @@ const args = process.argv.slice(2);
 if (args[0] === 'agent') {
   runAgentCommand().then(exit, fail);
 } else {
+  if ((args[0] === 'master' || args[0] === 'up') && process.env.BRAMBLE_MASTER_GC !== 'default') {
+    // V8 grows the old generation by up to 4× after a GC when the program allocates fast (a burst
+    // of thousands of pods) and keeps those pages long after: 1.5× keeps the master's heap close
+    // to what it holds (docs/architecture.md, "Master memory"). BRAMBLE_MASTER_GC=default keeps V8's.
+    const { setFlagsFromString } = await import('node:v8');
+    setFlagsFromString('--heap-growing-percent=50');
+  }
   const { main } = await import('../dist/cli/main.js');
   main(process.argv).then(exit, fail);
 }
