@@ -120,6 +120,8 @@ const emptyHeld = (): Held => ({ ip: [], nodePort: [], proxyPort: [] });
 export class ServiceAllocator {
   private readonly pools: Record<Kind, Pool>;
   private readonly held = new Map<string, Held>();
+  /** Keys with an allocation not yet committed or aborted, and how many. */
+  private readonly inFlight = new Map<string, number>();
   private watch: WatchHandle | undefined;
 
   constructor(private readonly store: Store, private readonly log: Logger, ranges: Partial<ServiceRanges> = {}) {
@@ -132,7 +134,28 @@ export class ServiceAllocator {
   }
 
   async start(): Promise<void> {
-    this.watch = await followPrefix(this.store, storePrefix(servicesType), (e, gone) => this.onEntry(e, gone), this.log, 'service allocation index');
+    this.watch = await followPrefix(this.store, storePrefix(servicesType), (e, gone) => this.onEntry(e, gone), this.log, 'service allocation index', () => this.reset());
+  }
+
+  /**
+   * Before a reload's listing is applied: a Service deleted while the watch was behind would
+   * keep its values forever, so everything is released and the listing takes back what is
+   * stored — except what allocations in flight hold, whose writes settle them.
+   */
+  private reset(): void {
+    for (const key of [...this.held.keys()]) if (!this.inFlight.has(key)) this.hold(key, emptyHeld());
+  }
+
+  private begin(key: string): () => void {
+    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (this.inFlight.get(key) ?? 1) - 1;
+      if (n === 0) this.inFlight.delete(key);
+      else this.inFlight.set(key, n);
+    };
   }
 
   stop(): void {
@@ -149,10 +172,11 @@ export class ServiceAllocator {
     const before = this.held.get(key) ?? emptyHeld();
     try {
       const object = this.allocateInto(key, obj, prev, got, before);
+      const end = this.begin(key);
       return {
         object,
-        commit: (written) => this.settle(key, written),
-        abort: () => this.hold(key, before),
+        commit: (written) => { end(); this.settle(key, written); },
+        abort: () => { end(); this.hold(key, before); },
       };
     } catch (err) {
       // Values drawn for this attempt go back unless the key already held them.

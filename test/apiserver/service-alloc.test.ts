@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { intToIp, ipToInt, parseCIDR, parsePortRange } from '../../src/apiserver/service-alloc.js';
+import type { KObject } from '../../src/api/types.js';
+import { intToIp, ipToInt, parseCIDR, parsePortRange, ServiceAllocator } from '../../src/apiserver/service-alloc.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import type { Store, StoredValue, WatchCallbacks, WatchHandle, WatchOptions } from '../../src/store/store.js';
+import { until } from '../helpers/poll.js';
 import { startHarness, type Harness } from './harness.js';
 
 const base = '/api/v1/namespaces/default/services';
@@ -102,3 +107,56 @@ async function expectEventually(check: () => Promise<boolean>): Promise<void> {
   }
   throw new Error('condition never held');
 }
+
+describe('service allocation index: reload after its watch fell behind', () => {
+  /** A MemoryStore whose service watch can be stalled (events dropped) and then closed, as the store does to a follower that fell behind. */
+  function stallableStore(): { store: Store; stall(): void; fellBehind(): void } {
+    const inner = new MemoryStore();
+    let stalled = false;
+    let close: (() => void) | undefined;
+    const watch = <T extends StoredValue>(prefix: string, opts: WatchOptions, cb: WatchCallbacks<T>): WatchHandle => {
+      const h = inner.watch<T>(prefix, opts, { onEvent: (e) => { if (!stalled) cb.onEvent(e); } });
+      close = () => { h.close(); cb.onClose?.(undefined); };
+      return h;
+    };
+    const store = new Proxy(inner, {
+      get: (t, p) => {
+        if (p === 'watch') return watch;
+        const v = Reflect.get(t, p) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    return { store, stall: () => { stalled = true; }, fellBehind: () => { stalled = false; close?.(); } };
+  }
+
+  const stored = (name: string, clusterIP: string, nodePort: number): Record<string, unknown> => ({
+    apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', uid: name },
+    spec: { type: 'NodePort', clusterIP, clusterIPs: [clusterIP], ports: [{ port: 80, nodePort }] }, status: { proxyPorts: [] },
+  });
+  const request = (name: string, clusterIP: string): KObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { clusterIP, ports: [{ port: 80 }] } }) as unknown as KObject;
+
+  it('frees the values of a Service deleted meanwhile, and keeps those of an allocation in flight', async () => {
+    const s = stallableStore();
+    await s.store.start();
+    const alloc = new ServiceAllocator(s.store, silentLogger(), { clusterIPRange: '10.200.0.0/29', nodePortRange: '30000-30002', proxyPortRange: '20000-20009' });
+    await alloc.start();
+    const key = '/registry/core/services/default/a';
+    await s.store.create(key, stored('a', '10.200.0.3', 30001));
+    const taken = (ip: string): boolean => {
+      try { alloc.allocate('default/probe', request('probe', ip), undefined).abort(); return false; } catch { return true; }
+    };
+    await until('a\'s address held', async () => (taken('10.200.0.3') ? true : undefined), 5000, 10);
+    s.stall();
+    await s.store.delete(key); // the index does not see this
+    expect(() => alloc.allocate('default/b', request('b', '10.200.0.3'), undefined)).toThrow(/already allocated/);
+    const inFlight = alloc.allocate('default/c', request('c', '10.200.0.4'), undefined);
+    s.fellBehind();
+    await until('a\'s address freed by the reload', async () => (taken('10.200.0.3') ? undefined : true), 5000, 10);
+    // The in-flight one still holds its address until its write settles.
+    expect(() => alloc.allocate('default/d', request('d', '10.200.0.4'), undefined)).toThrow(/already allocated/);
+    inFlight.abort();
+    alloc.allocate('default/d', request('d', '10.200.0.4'), undefined).abort();
+    alloc.stop();
+    await s.store.stop();
+  });
+});
