@@ -83,12 +83,16 @@ function sameQuantities(a: Record<string, string | number> | undefined, b: Recor
 export function updatedNodeInfo(old: NodeInfo, node: Node): NodeInfo {
   const alloc = node.status?.allocatable;
   const allocatable = sameQuantities(old.node.status?.allocatable, alloc) ? old.allocatable : resourcesFromList(alloc);
-  return { ...old, node, name: node.metadata.name ?? '', allocatable };
+  return { ...old, node, name: node.metadata.name ?? '', ready: isNodeReady(node), allocatable };
+}
+
+export function isNodeReady(node: Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 export function newNodeInfo(node: Node, pods: Iterable<PodInfo> = []): NodeInfo {
   const ni: MutableNodeInfo = {
-    node, name: node.metadata.name ?? '', allocatable: resourcesFromList(node.status?.allocatable),
+    node, name: node.metadata.name ?? '', ready: isNodeReady(node), allocatable: resourcesFromList(node.status?.allocatable),
     pods: new Map(), requested: emptyResources(), nonZeroRequested: { cpu: 0, memory: 0 }, owners: new Map(),
   };
   for (const p of pods) addPod(ni, p);

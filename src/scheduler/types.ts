@@ -28,6 +28,8 @@ export interface PodInfo {
 export interface NodeInfo {
   node: Node;
   name: string;
+  /** The node's Ready condition is True (worked out once per Node object: filters run per node per pod). */
+  ready: boolean;
   allocatable: Resources;
   /** Pods on the node that hold resources (not Succeeded/Failed). */
   pods: ReadonlyMap<string, PodInfo>;

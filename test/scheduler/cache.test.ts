@@ -24,6 +24,18 @@ describe('scheduler cache', () => {
     expect(c.nodeInfos().map((n) => n.allocatable.memory / 2 ** 30)).toEqual([8]);
   });
 
+  it('a node update carries its readiness, worked out once per node version', () => {
+    const c = new SchedulerCache();
+    c.setNode(node('a'));
+    expect(c.node('a')!.ready).toBe(true);
+    c.setNode(node('a', { ready: 'Unknown' }));
+    expect(c.node('a')!.ready).toBe(false);
+    c.setNode(node('a', { ready: 'True' }));
+    expect(c.node('a')!.ready).toBe(true);
+    c.setNode(node('a', { ready: 'missing' }));
+    expect(c.node('a')!.ready).toBe(false);
+  });
+
   it('finished pods free their room', () => {
     const c = new SchedulerCache();
     c.setNode(node('a'));

@@ -10,28 +10,31 @@ export const unknownUsageScore = 50;
 const warmCelsius = 70;
 const hotCelsius = 80;
 
-// Parsed once per Node object (cached objects are never mutated): the score runs per node per pod.
-const readAt = new WeakMap<object, number>();
+// Worked out once per reading (cached objects are never mutated): the score runs per node per
+// pod, and only whether the reading is still fresh depends on the moment.
+const byReading = new WeakMap<object, { at: number; score: number }>();
 
-function fresh(ni: NodeInfo, ctx: SchedulingContext): boolean {
-  const u = ni.node.status?.usage;
-  if (u?.timestamp === undefined) return true; // readings without a time are taken as current
-  let t = readAt.get(u);
-  if (t === undefined) {
-    t = Date.parse(u.timestamp);
-    readAt.set(u, t);
+function readingScore(u: NonNullable<NodeInfo['node']['status']>['usage'] & object): { at: number; score: number } {
+  let r = byReading.get(u);
+  if (r === undefined) {
+    // Readings without a time are taken as current.
+    const at = u.timestamp === undefined ? Number.POSITIVE_INFINITY : Date.parse(u.timestamp);
+    let score = 100 - Math.max(u.cpuPercent ?? 0, u.memoryPercent ?? 0);
+    const temp = u.temperatureCelsius;
+    if (temp !== undefined && temp > warmCelsius) score *= Math.max(0, (hotCelsius - temp) / (hotCelsius - warmCelsius));
+    if (u.throttled === true) score *= 0.25;
+    r = { at, score: Math.max(0, Math.min(100, Math.round(score))) };
+    byReading.set(u, r);
   }
-  return Number.isFinite(t) && ctx.now - t <= ctx.config.usageMaxAgeMs;
+  return r;
 }
 
 export function usageScore(ni: NodeInfo, ctx: SchedulingContext): number {
   const u = ni.node.status?.usage;
-  if (!u || (u.cpuPercent === undefined && u.memoryPercent === undefined) || !fresh(ni, ctx)) return unknownUsageScore;
-  let score = 100 - Math.max(u.cpuPercent ?? 0, u.memoryPercent ?? 0);
-  const temp = u.temperatureCelsius;
-  if (temp !== undefined && temp > warmCelsius) score *= Math.max(0, (hotCelsius - temp) / (hotCelsius - warmCelsius));
-  if (u.throttled === true) score *= 0.25;
-  return Math.max(0, Math.min(100, Math.round(score)));
+  if (!u || (u.cpuPercent === undefined && u.memoryPercent === undefined)) return unknownUsageScore;
+  const r = readingScore(u);
+  const fresh = r.at === Number.POSITIVE_INFINITY || (Number.isFinite(r.at) && ctx.now - r.at <= ctx.config.usageMaxAgeMs);
+  return fresh ? r.score : unknownUsageScore;
 }
 
 export const liveUsage: ScorePlugin = {

@@ -2,17 +2,13 @@
 import { fits, type FilterPlugin, type NodeInfo, type PodInfo } from '../types.js';
 import { tolerates } from './taints.js';
 
-function isNodeReady(ni: NodeInfo): boolean {
-  return ni.node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
 /**
  * A node whose Ready condition is not True (agent down, runtime missing, presence lost) gets no
  * new pods: no toleration overrides it, since nothing there would start them.
  */
 export const nodeReady: FilterPlugin = {
   name: 'NodeReady',
-  filter: (_pod, ni) => (isNodeReady(ni) ? fits : { ok: false, reasons: ['node(s) were not ready'], unresolvable: true }),
+  filter: (_pod, ni) => (ni.ready ? fits : { ok: false, reasons: ['node(s) were not ready'], unresolvable: true }),
 };
 
 /** The taint Kubernetes lets pods tolerate to land on a cordoned node (DaemonSets carry it). */
