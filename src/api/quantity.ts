@@ -36,8 +36,32 @@ function multiplier(suffix: string, text: string): number {
   return m;
 }
 
+/**
+ * Parsed quantity texts, valid ones and invalid ones: a fleet's objects repeat a few dozen
+ * (every node's capacity, every replica's requests), and validation and the scheduler parse
+ * them on every write. Bounded: emptied when full.
+ */
+const parsed = new Map<string, Readonly<ParsedQuantity> | string>();
+const parsedLimit = 4096;
+
 /** Parse a quantity; throws an Error naming the problem. A plain number (from YAML or JSON) is accepted. */
 export function parseQuantity(q: string | number): ParsedQuantity {
+  if (typeof q !== 'string') return parseUncached(q);
+  let r = parsed.get(q);
+  if (r === undefined) {
+    try {
+      r = Object.freeze(parseUncached(q));
+    } catch (e) {
+      r = (e as Error).message;
+    }
+    if (parsed.size >= parsedLimit) parsed.clear();
+    parsed.set(q, r);
+  }
+  if (typeof r === 'string') throw new Error(r);
+  return r;
+}
+
+function parseUncached(q: string | number): ParsedQuantity {
   if (typeof q === 'number') {
     if (!Number.isFinite(q)) throw new Error(`quantity ${q} is not a finite number`);
     return { value: q, milli: Math.ceil(q * 1000) };

@@ -3,6 +3,7 @@
 import type { Node, Pod } from '../api/schemas.js';
 import type { KObject } from '../api/types.js';
 import { objectKey } from '../client/informer.js';
+import { usageReading } from './plugins/live-usage.js';
 import { addResources, emptyResources, nonZeroRequests, podRequests, resourcesFromList } from './resources.js';
 import type { HostPort, NodeInfo, PodInfo } from './types.js';
 
@@ -83,7 +84,8 @@ function sameQuantities(a: Record<string, string | number> | undefined, b: Recor
 export function updatedNodeInfo(old: NodeInfo, node: Node): NodeInfo {
   const alloc = node.status?.allocatable;
   const allocatable = sameQuantities(old.node.status?.allocatable, alloc) ? old.allocatable : resourcesFromList(alloc);
-  return { ...old, node, name: node.metadata.name ?? '', ready: isNodeReady(node), allocatable };
+  const usage = old.node.status?.usage === node.status?.usage ? old.usage : usageReading(node);
+  return { ...old, node, name: node.metadata.name ?? '', ready: isNodeReady(node), usage, allocatable };
 }
 
 export function isNodeReady(node: Node): boolean {
@@ -92,7 +94,7 @@ export function isNodeReady(node: Node): boolean {
 
 export function newNodeInfo(node: Node, pods: Iterable<PodInfo> = []): NodeInfo {
   const ni: MutableNodeInfo = {
-    node, name: node.metadata.name ?? '', ready: isNodeReady(node), allocatable: resourcesFromList(node.status?.allocatable),
+    node, name: node.metadata.name ?? '', ready: isNodeReady(node), usage: usageReading(node), allocatable: resourcesFromList(node.status?.allocatable),
     pods: new Map(), requested: emptyResources(), nonZeroRequested: { cpu: 0, memory: 0 }, owners: new Map(),
   };
   for (const p of pods) addPod(ni, p);

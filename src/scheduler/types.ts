@@ -25,11 +25,19 @@ export interface PodInfo {
 }
 
 /** One node and what is already placed on it (bound, assumed or nominated pods). */
+/** A live usage reading: when it was taken (ms; Infinity when undated, NaN when unparsable) and its score. */
+export interface UsageReading {
+  at: number;
+  score: number;
+}
+
 export interface NodeInfo {
   node: Node;
   name: string;
   /** The node's Ready condition is True (worked out once per Node object: filters run per node per pod). */
   ready: boolean;
+  /** Its live usage reading, scored (plugins/live-usage.ts), also once per Node version. */
+  usage: UsageReading | undefined;
   allocatable: Resources;
   /** Pods on the node that hold resources (not Succeeded/Failed). */
   pods: ReadonlyMap<string, PodInfo>;

@@ -47,3 +47,20 @@ describe('quantities', () => {
     expect(parseQuantity(s).value).toBe(v);
   });
 });
+
+describe('quantities parsed again (memoized)', () => {
+  it('gives the same value and the same error every time, and a frozen result', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(parseQuantity('128Mi')).toEqual({ value: 128 * 2 ** 20, milli: 128 * 2 ** 20 * 1000 });
+      expect(() => parseQuantity('12xb')).toThrow('quantity "12xb" has an unknown suffix "xb"');
+      expect(() => parseQuantity(' 1')).toThrow('surrounding spaces');
+    }
+    expect(Object.isFrozen(parseQuantity('250m'))).toBe(true);
+    expect(parseQuantity('250m').milli).toBe(250);
+  });
+
+  it('stays right past its size limit', () => {
+    for (let i = 0; i < 10_000; i++) expect(parseQuantity(`${i}m`).milli).toBe(i);
+    expect(parseQuantity('1Ki').value).toBe(1024);
+  });
+});

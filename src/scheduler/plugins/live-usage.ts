@@ -2,7 +2,8 @@
 // for; a Pi can still be busy with work outside them (or with pods that asked for nothing) or
 // be throttling for heat. A node at 90 % CPU, hot or throttled scores lower even if its
 // requests look free.
-import type { NodeInfo, ScorePlugin, SchedulingContext } from '../types.js';
+import type { Node } from '../../api/schemas.js';
+import type { NodeInfo, ScorePlugin, SchedulingContext, UsageReading } from '../types.js';
 
 /** Neutral score for a node without fresh readings: neither preferred nor avoided. */
 export const unknownUsageScore = 50;
@@ -10,30 +11,27 @@ export const unknownUsageScore = 50;
 const warmCelsius = 70;
 const hotCelsius = 80;
 
-// Worked out once per reading (cached objects are never mutated): the score runs per node per
-// pod, and only whether the reading is still fresh depends on the moment.
-const byReading = new WeakMap<object, { at: number; score: number }>();
-
-function readingScore(u: NonNullable<NodeInfo['node']['status']>['usage'] & object): { at: number; score: number } {
-  let r = byReading.get(u);
-  if (r === undefined) {
-    // Readings without a time are taken as current.
-    const at = u.timestamp === undefined ? Number.POSITIVE_INFINITY : Date.parse(u.timestamp);
-    let score = 100 - Math.max(u.cpuPercent ?? 0, u.memoryPercent ?? 0);
-    const temp = u.temperatureCelsius;
-    if (temp !== undefined && temp > warmCelsius) score *= Math.max(0, (hotCelsius - temp) / (hotCelsius - warmCelsius));
-    if (u.throttled === true) score *= 0.25;
-    r = { at, score: Math.max(0, Math.min(100, Math.round(score))) };
-    byReading.set(u, r);
-  }
-  return r;
+/**
+ * A node's live reading as the score uses it: worked out once per Node version (in its
+ * NodeInfo), since the score runs per node per pod and only the reading's freshness depends on
+ * the moment. Undefined without CPU or memory figures.
+ */
+export function usageReading(node: Node): UsageReading | undefined {
+  const u = node.status?.usage;
+  if (!u || (u.cpuPercent === undefined && u.memoryPercent === undefined)) return undefined;
+  // Readings without a time are taken as current; an unparsable time is never fresh (NaN).
+  const at = u.timestamp === undefined ? Number.POSITIVE_INFINITY : Date.parse(u.timestamp);
+  let score = 100 - Math.max(u.cpuPercent ?? 0, u.memoryPercent ?? 0);
+  const temp = u.temperatureCelsius;
+  if (temp !== undefined && temp > warmCelsius) score *= Math.max(0, (hotCelsius - temp) / (hotCelsius - warmCelsius));
+  if (u.throttled === true) score *= 0.25;
+  return { at, score: Math.max(0, Math.min(100, Math.round(score))) };
 }
 
 export function usageScore(ni: NodeInfo, ctx: SchedulingContext): number {
-  const u = ni.node.status?.usage;
-  if (!u || (u.cpuPercent === undefined && u.memoryPercent === undefined)) return unknownUsageScore;
-  const r = readingScore(u);
-  const fresh = r.at === Number.POSITIVE_INFINITY || (Number.isFinite(r.at) && ctx.now - r.at <= ctx.config.usageMaxAgeMs);
+  const r = ni.usage;
+  if (r === undefined) return unknownUsageScore;
+  const fresh = r.at === Number.POSITIVE_INFINITY || ctx.now - r.at <= ctx.config.usageMaxAgeMs;
   return fresh ? r.score : unknownUsageScore;
 }
 
