@@ -300,22 +300,23 @@ export class NodeGateway implements PodLogSource {
     // Ahead of the node status the hello promised (it was lost, or the node is older): this
     // one may land on a Node still marked unreachable, so that status write asks again.
     this.reconnected.delete(node);
-    let pod: KObject;
     try {
-      pod = await this.opts.api.get(pods, msg.namespace, msg.name);
+      // The pod informer has every pod this gateway sent a node (it sent them from there), so
+      // an honest report needs no API read; anything else (an unknown pod) is read to be sure.
+      const pod = this.informers.pods.items.get(`${msg.namespace}/${msg.name}`) ?? await this.opts.api.get(pods, msg.namespace, msg.name);
+      if (pod.metadata.uid !== msg.uid || nodeOf(pod) !== node) {
+        this.log.warn({ node, topic: nodeTopic(node, 'podstatus'), reason: `pod ${msg.namespace}/${msg.name} (uid ${msg.uid}) is not bound to this node` }, 'dropped pod status from node');
+        return;
+      }
+      if (msg.terminated && pod.metadata.deletionTimestamp !== undefined) {
+        await this.opts.api.delete(pods, msg.namespace, msg.name, { gracePeriodSeconds: 0, preconditions: { uid: msg.uid } });
+        return;
+      }
+      await this.opts.api.updateStatus(pods, msg.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name: msg.name, namespace: msg.namespace }, status: msg.status });
     } catch (err) {
       if (err instanceof StatusError && err.reason === 'NotFound') return; // gone already: nothing to report on
       throw err;
     }
-    if (pod.metadata.uid !== msg.uid || nodeOf(pod) !== node) {
-      this.log.warn({ node, topic: nodeTopic(node, 'podstatus'), reason: `pod ${msg.namespace}/${msg.name} (uid ${msg.uid}) is not bound to this node` }, 'dropped pod status from node');
-      return;
-    }
-    if (msg.terminated && pod.metadata.deletionTimestamp !== undefined) {
-      await this.opts.api.delete(pods, msg.namespace, msg.name, { gracePeriodSeconds: 0, preconditions: { uid: msg.uid } });
-      return;
-    }
-    await this.opts.api.updateStatus(pods, msg.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name: msg.name, namespace: msg.namespace }, status: msg.status });
   }
 
   private onPresence(node: string, msg: Presence, retained: boolean): void {
