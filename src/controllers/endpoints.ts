@@ -13,12 +13,30 @@ import { nodesType, podsType } from './owners.js';
 const servicesType = resourceByKind('v1', 'Service') as ResourceType;
 const endpointsType = resourceByKind('v1', 'Endpoints') as ResourceType;
 
-/** The part of a pod that Endpoints depend on: other changes (most status writes) are ignored. */
-function podFingerprint(pod: KObject | undefined): string {
-  if (!pod) return '';
-  const s = pod.status as { phase?: string; hostIP?: string; conditions?: { type: string; status: string }[]; portMappings?: unknown } | undefined;
-  const ready = s?.conditions?.find((c) => c.type === 'Ready')?.status;
-  return JSON.stringify([pod.metadata.labels, pod.metadata.deletionTimestamp, pod.spec, s?.phase, s?.hostIP, ready, s?.portMappings]);
+type PodStatusPart = { phase?: string; hostIP?: string; conditions?: { type: string; status: string }[]; portMappings?: unknown } | undefined;
+
+function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  return ka.every((k) => a![k] === b?.[k]);
+}
+
+/**
+ * Whether the part of a pod that Endpoints depend on changed: other changes (most status
+ * writes) are ignored. Runs for every pod event, so the spec (a part the store shares between
+ * versions when unchanged) is compared by reference first.
+ */
+export function endpointsInputChanged(pod: KObject, old: KObject | undefined): boolean {
+  if (!old) return true;
+  const s = pod.status as PodStatusPart;
+  const o = old.status as PodStatusPart;
+  const ready = (x: PodStatusPart): string | undefined => x?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return !sameLabels(pod.metadata.labels, old.metadata.labels)
+    || pod.metadata.deletionTimestamp !== old.metadata.deletionTimestamp
+    || (pod.spec !== old.spec && JSON.stringify(pod.spec) !== JSON.stringify(old.spec))
+    || s?.phase !== o?.phase || s?.hostIP !== o?.hostIP || ready(s) !== ready(o)
+    || (s?.portMappings !== o?.portMappings && JSON.stringify(s?.portMappings) !== JSON.stringify(o?.portMappings));
 }
 
 function nodeReady(node: KObject | undefined): string | undefined {
@@ -63,7 +81,7 @@ export class EndpointsController implements Controller {
   }
 
   private onPod(type: InformerEvent, pod: KObject, old: KObject | undefined): void {
-    if (type === 'MODIFIED' && podFingerprint(pod) === podFingerprint(old)) return;
+    if (type === 'MODIFIED' && !endpointsInputChanged(pod, old)) return;
     for (const svc of this.services.list()) {
       const sel = serviceSelector(svc);
       if (!sel || svc.metadata.namespace !== pod.metadata.namespace) continue;
