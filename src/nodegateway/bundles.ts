@@ -72,12 +72,25 @@ export function buildBundle(pod: KObject, src: BundleSources): { bundle: PodBund
 /**
  * What the node acts on: the bundle without status and resourceVersions. Pod status writes
  * (from the node itself) change the pod's resourceVersion but must not echo back as upserts.
+ * The spec is kept by reference: the store shares an unchanged spec between a pod's versions,
+ * so the common case (a status write) compares it without serializing it.
  */
-export function bundleFingerprint(b: PodBundle): string {
-  const strip = (o: { metadata: object }): unknown => {
-    const { resourceVersion: _rv, ...meta } = o.metadata as { resourceVersion?: string };
-    const { status: _s, ...rest } = o as { status?: unknown };
-    return { ...rest, metadata: meta };
-  };
-  return JSON.stringify([strip(b.pod), b.configMaps.map(strip), b.secrets.map(strip)]);
+export interface BundleMark {
+  spec: unknown;
+  /** The pod's metadata without resourceVersion, and the ConfigMaps and Secrets likewise, as JSON. */
+  rest: string;
+}
+
+function strip(o: { metadata: object }): unknown {
+  const { resourceVersion: _rv, ...meta } = o.metadata as { resourceVersion?: string };
+  const { status: _s, spec: _spec, ...rest } = o as { status?: unknown; spec?: unknown };
+  return { ...rest, metadata: meta };
+}
+
+export function bundleMark(b: PodBundle): BundleMark {
+  return { spec: (b.pod as { spec?: unknown }).spec, rest: JSON.stringify([strip(b.pod), b.configMaps.map(strip), b.secrets.map(strip)]) };
+}
+
+export function sameBundle(a: BundleMark | undefined, b: BundleMark): boolean {
+  return a !== undefined && a.rest === b.rest && (a.spec === b.spec || JSON.stringify(a.spec) === JSON.stringify(b.spec));
 }

@@ -16,7 +16,7 @@ import type { Logger } from '../log/logger.js';
 import { decode, encode, ProtocolError } from '../protocol/codec.js';
 import { masterFeatures, type DesiredMessage, type LogsData, type LogsRequest, type NodeHeartbeat, type NodeStatusReport, type PodBundle, type PodStatusReport, type Presence, type ProxyReport, type ServicesMessage } from '../protocol/messages.js';
 import { allNodesTopic, fromNode, nodeTopic, parseNodeTopic } from '../protocol/topics.js';
-import { buildBundle, bundleFingerprint, nodeOf, usesObject } from './bundles.js';
+import { buildBundle, bundleMark, nodeOf, sameBundle, usesObject, type BundleMark } from './bundles.js';
 import { Informer, objectKey, type InformerEvent, type InformerHandler, type SharedInformers } from '../client/informer.js';
 import { LogStreams } from './logs.js';
 import { ServiceFeed } from './services.js';
@@ -55,7 +55,7 @@ export interface NodeGatewayOptions {
   onProxyReport?: (node: string, report: ProxyReport) => void;
 }
 
-interface Sent { node: string; uid: string; fingerprint: string }
+interface Sent { node: string; uid: string; mark: BundleMark }
 
 /** The last status report of a node written to the API. */
 interface Written {
@@ -378,7 +378,7 @@ export class NodeGateway implements PodLogSource {
       if (nodeOf(pod) !== node) continue;
       const { bundle } = this.bundleOf(pod);
       bundles.push(bundle);
-      this.sent.set(objectKey(pod), { node, uid: pod.metadata.uid ?? '', fingerprint: bundleFingerprint(bundle) });
+      this.sent.set(objectKey(pod), { node, uid: pod.metadata.uid ?? '', mark: bundleMark(bundle) });
     }
     this.log.debug({ node, pods: bundles.length }, 'sending full sync');
     this.send(node, { v: 1, type: 'sync', revision: this.revision(), pods: bundles, features: [masterFeatures.heartbeat] });
@@ -411,9 +411,9 @@ export class NodeGateway implements PodLogSource {
     }
     if (node === undefined) return;
     const { bundle, revision } = this.bundleOf(pod);
-    const fingerprint = bundleFingerprint(bundle);
-    if (this.sent.get(key)?.fingerprint === fingerprint) return;
-    this.sent.set(key, { node, uid, fingerprint });
+    const mark = bundleMark(bundle);
+    if (sameBundle(this.sent.get(key)?.mark, mark)) return;
+    this.sent.set(key, { node, uid, mark });
     this.send(node, { v: 1, type: 'upsert', revision, bundle });
   }
 
