@@ -8,7 +8,7 @@ import { applyClaim } from './claim.js';
 import { ReconcileLoop, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
 import { daemonPodFor } from './daemonset-pods.js';
 import { reconcileDaemonSet, type DaemonSetPlan } from './daemonset.js';
-import { stableJson } from './hash.js';
+import { sameJson, sameStringMap } from './compare.js';
 import { Expectations } from './expectations.js';
 import { OwnerIndex } from './owner-index.js';
 import { daemonSetsType, errorMessage, keyOf, nodesType, podsType, watchOwnedPods } from './owners.js';
@@ -56,8 +56,7 @@ export class DaemonSetController implements Controller {
 
   /** Heartbeats change node status every few seconds; only labels, taints and cordon (or the node coming or going) matter here. */
   private onNode(type: InformerEvent, obj: KObject, old: KObject | undefined): void {
-    const relevant = (n: KObject): string => stableJson([n.metadata.labels, n.spec]);
-    if (type === 'MODIFIED' && old && relevant(old) === relevant(obj)) return;
+    if (type === 'MODIFIED' && old && sameStringMap(old.metadata.labels, obj.metadata.labels) && sameJson(old.spec, obj.spec)) return;
     for (const ds of this.dsInf.items.values()) this.loop.enqueue(keyOf(ds));
   }
 

@@ -7,6 +7,7 @@ import { objectKey, type Informer, type InformerEvent } from '../client/informer
 import type { Controller, ControllerContext } from './controller.js';
 import { isForbidden, isNotFound, ReconcileLoop, splitKey } from './controller.js';
 import { addressTypeAnnotation, decideEndpoints, selects, serviceSelector } from './endpoints-compute.js';
+import { sameJson, sameStringMap } from './compare.js';
 import type { ControllerFactory } from './manager.js';
 import { nodesType, podsType } from './owners.js';
 
@@ -14,13 +15,6 @@ const servicesType = resourceByKind('v1', 'Service') as ResourceType;
 const endpointsType = resourceByKind('v1', 'Endpoints') as ResourceType;
 
 type PodStatusPart = { phase?: string; hostIP?: string; conditions?: { type: string; status: string }[]; portMappings?: unknown } | undefined;
-
-function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-  if (a === b) return true;
-  const ka = Object.keys(a ?? {});
-  if (ka.length !== Object.keys(b ?? {}).length) return false;
-  return ka.every((k) => a![k] === b?.[k]);
-}
 
 /**
  * Whether the part of a pod that Endpoints depend on changed: other changes (most status
@@ -32,11 +26,11 @@ export function endpointsInputChanged(pod: KObject, old: KObject | undefined): b
   const s = pod.status as PodStatusPart;
   const o = old.status as PodStatusPart;
   const ready = (x: PodStatusPart): string | undefined => x?.conditions?.find((c) => c.type === 'Ready')?.status;
-  return !sameLabels(pod.metadata.labels, old.metadata.labels)
+  return !sameStringMap(pod.metadata.labels, old.metadata.labels)
     || pod.metadata.deletionTimestamp !== old.metadata.deletionTimestamp
-    || (pod.spec !== old.spec && JSON.stringify(pod.spec) !== JSON.stringify(old.spec))
+    || !sameJson(pod.spec, old.spec)
     || s?.phase !== o?.phase || s?.hostIP !== o?.hostIP || ready(s) !== ready(o)
-    || (s?.portMappings !== o?.portMappings && JSON.stringify(s?.portMappings) !== JSON.stringify(o?.portMappings));
+    || !sameJson(s?.portMappings, o?.portMappings);
 }
 
 function nodeReady(node: KObject | undefined): string | undefined {
