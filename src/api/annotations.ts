@@ -7,3 +7,9 @@
  * `bramble rollout history` shows it and `rollout undo` copies the chosen revision's back.
  */
 export const changeCauseAnnotation = 'kubernetes.io/change-cause';
+
+/** The label a Deployment puts on each ReplicaSet and its pods: the hash of their template. */
+export const podTemplateHashLabel = 'pod-template-hash';
+
+/** A ReplicaSet's revision within its Deployment (and the Deployment's current one). */
+export const revisionAnnotation = 'deployment.kubernetes.io/revision';

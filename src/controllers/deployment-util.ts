@@ -1,13 +1,15 @@
 // Vocabulary of the Deployment controller: its labels and annotations, revisions, counts over
 // ReplicaSets, and the new ReplicaSet for a template (Kubernetes' deployment/util).
 import type { Deployment, ReplicaSet } from '../api/kinds/apps.js';
+import { podTemplateHashLabel, revisionAnnotation } from '../api/annotations.js';
 import type { KObject } from '../api/types.js';
 import { surgeAndUnavailable } from './intstr.js';
 import { ownerRefTo, timeOf } from './pods.js';
 import { templateHash } from './hash.js';
 
-export const hashLabel = 'pod-template-hash';
-export const revisionAnnotation = 'deployment.kubernetes.io/revision';
+// Shared with the CLI (rollout history/undo), which may not import the controllers.
+export { revisionAnnotation };
+export const hashLabel = podTemplateHashLabel;
 export const revisionHistoryAnnotation = 'deployment.kubernetes.io/revision-history';
 export const desiredReplicasAnnotation = 'deployment.kubernetes.io/desired-replicas';
 export const maxReplicasAnnotation = 'deployment.kubernetes.io/max-replicas';

@@ -1,7 +1,7 @@
 // `bramble rollout status|history|undo|restart|pause|resume`: follow and steer Deployment
 // (and DaemonSet) rollouts as kubectl does. Undo is client-side, as in kubectl: the chosen
 // revision's pod template is copied back into the Deployment, and the controller rolls to it.
-import { changeCauseAnnotation } from '../../api/annotations.js';
+import { changeCauseAnnotation, podTemplateHashLabel, revisionAnnotation } from '../../api/annotations.js';
 import type { ResourceType } from '../../api/registry.js';
 import type { KObject } from '../../api/types.js';
 import type { ApiClient } from '../../client/client.js';
@@ -15,8 +15,6 @@ import { watchLoop } from '../watch-loop.js';
 import { verdictFor } from './rollout-status.js';
 import { parseDuration } from './token.js';
 
-const hashLabel = 'pod-template-hash';
-const revisionAnnotation = 'deployment.kubernetes.io/revision';
 
 interface Target { rt: ResourceType; name: string }
 
@@ -89,7 +87,7 @@ const revisionOf = (o: KObject): number => Number(o.metadata.annotations?.[revis
 function templateOf(rs: KObject): Record<string, unknown> {
   const tpl = structuredClone((rs.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template ?? {});
   if (tpl.metadata?.labels) {
-    tpl.metadata.labels = Object.fromEntries(Object.entries(tpl.metadata.labels).filter(([k]) => k !== hashLabel));
+    tpl.metadata.labels = Object.fromEntries(Object.entries(tpl.metadata.labels).filter(([k]) => k !== podTemplateHashLabel));
   }
   return tpl;
 }
