@@ -26,6 +26,12 @@ export interface BrokerOptions {
   authenticate(username: string, password: string): Promise<Principal | undefined>;
   /** Largest MQTT packet accepted (default: the protocol's payload limit plus room for the topic). */
   maxPacketBytes?: number;
+  /**
+   * Bytes a node may leave unread before it is cut off (default 4 × the packet limit, ~16 MiB).
+   * Nodes never hold up delivery to others (size-guard.ts); the master's own client keeps
+   * TCP's backpressure, which paces the nodes when the master is busy.
+   */
+  nodeQueueLimitBytes?: number;
 }
 
 /** Client ids of node agents: one per node, so a node cannot take over another node's session. */
@@ -47,6 +53,10 @@ export class EmbeddedBroker {
     this.log = opts.logger;
   }
 
+  private get maxPacketBytes(): number {
+    return this.opts.maxPacketBytes ?? maxPayloadBytes + 64 * 1024;
+  }
+
   /** Resolves with the bound port. */
   async start(): Promise<number> {
     const aedes = await Aedes.createBroker({
@@ -65,7 +75,7 @@ export class EmbeddedBroker {
     });
     this.aedes = aedes;
     aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'MQTT client error'));
-    const max = this.opts.maxPacketBytes ?? maxPayloadBytes + 64 * 1024;
+    const max = this.maxPacketBytes;
     const server = createServer((socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -118,6 +128,10 @@ export class EmbeddedBroker {
       return authError('Identifier rejected', 2);
     }
     this.principals.set(client, principal);
+    if (principal.kind === 'node' && client.conn instanceof SizeLimitedConnection) {
+      const limit = this.opts.nodeQueueLimitBytes ?? 4 * this.maxPacketBytes;
+      client.conn.decouple(limit, (queued) => this.log.warn({ node: principal.node, queued, limit }, 'MQTT node not reading what is sent to it: connection closed'));
+    }
     this.log.debug({ clientId, principal: principal.kind === 'node' ? `node/${principal.node}` : 'master' }, 'MQTT client authenticated');
     return null;
   }

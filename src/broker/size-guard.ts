@@ -38,9 +38,18 @@ export class PacketSizeTracker {
   }
 }
 
-/** The socket as aedes sees it, with over-limit packets refused by destroying the socket. */
+/**
+ * The socket as aedes sees it, with over-limit packets refused by destroying the socket.
+ *
+ * aedes waits for a subscriber's socket to drain before it takes the publisher's next packet,
+ * so one node that stops reading (its link died; TCP has not noticed yet) would stall every
+ * message the master publishes, to every node, until that node's keepalive runs out. A
+ * connection `decouple()`d never reports backpressure: what its peer has not read waits here,
+ * up to a limit, past which the peer is cut off (its Last Will then reports it gone).
+ */
 export class SizeLimitedConnection extends Duplex {
   private readonly tracker: PacketSizeTracker;
+  private outbound: { limit: number; onOverflow: (queued: number) => void } | undefined;
 
   constructor(private readonly socket: Socket, maxBytes: number, onTooLarge: (bytes: number) => void) {
     super();
@@ -61,6 +70,29 @@ export class SizeLimitedConnection extends Duplex {
 
   get remoteAddress(): string | undefined {
     return this.socket.remoteAddress;
+  }
+
+  /** Stops reporting backpressure; a peer with more than `limit` bytes unread is cut off. */
+  decouple(limit: number, onOverflow: (queued: number) => void): void {
+    this.outbound = { limit, onOverflow };
+  }
+
+  /** Bytes written here that the peer has not taken yet (ours and the socket's buffers). */
+  get queuedBytes(): number {
+    return this.writableLength + this.socket.writableLength;
+  }
+
+  // Node's overloads of write(): (chunk, cb?) and (chunk, encoding, cb?).
+  override write(chunk: unknown, encoding?: BufferEncoding | ((err?: Error | null) => void), cb?: (err?: Error | null) => void): boolean {
+    const ok = typeof encoding === 'function' ? super.write(chunk, encoding) : super.write(chunk, encoding as BufferEncoding, cb);
+    const out = this.outbound;
+    if (!out) return ok;
+    const queued = this.queuedBytes;
+    if (queued > out.limit && !this.destroyed) {
+      out.onOverflow(queued);
+      this.destroy(new Error(`MQTT peer not reading: ${queued} bytes queued`));
+    }
+    return true;
   }
 
   override _read(): void {
