@@ -1,11 +1,19 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { KubeconfigError, loadKubeconfig, resolveKubeconfigPath, writeKubeconfig } from '../../src/client/kubeconfig.js';
 
-const tmp = () => mkdtempSync(path.join(tmpdir(), 'bramble-kc-'));
+const made: string[] = [];
+const tmp = (): string => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bramble-kc-'));
+  made.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('kubeconfig', () => {
   it('round-trips server, token and namespace through a standard kubeconfig with mode 0600', () => {
