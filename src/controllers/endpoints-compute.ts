@@ -2,6 +2,7 @@
 // reached at its node's address (status.hostIP) on the host port its container port is
 // published at (status.portMappings), so every address here is hostIP and every port a host port.
 import type { KObject } from '../api/types.js';
+import { sameJson } from './compare.js';
 
 /** Marks Endpoints written by this controller and says how to read them (see docs/controllers.md). */
 export const addressTypeAnnotation = 'bramble.dev/endpoint-address-type';
@@ -119,10 +120,6 @@ export type EndpointsAction =
 /** The Service's labels are copied (as Kubernetes does), so `-l` finds both; none, no field. */
 function withLabels(labels: Record<string, string>): { labels?: Record<string, string> } {
   return Object.keys(labels).length > 0 ? { labels } : {};
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**

@@ -6,6 +6,7 @@
 import { resourceByKind, resourceTypes, type ResourceType } from '../api/registry.js';
 import type { KObject, OwnerReference } from '../api/types.js';
 import type { Informer, InformerEvent } from '../client/informer.js';
+import { sameJson } from './compare.js';
 import type { Controller, ControllerContext } from './controller.js';
 import { isConflict, isNotFound, ReconcileLoop } from './controller.js';
 import { decideDeletingOwner, decideDependent, foregroundFinalizer, orphanFinalizer, ownerState, withoutOwners, type DependentView, type OwnerView } from './gc-decide.js';
@@ -18,10 +19,6 @@ export const gcResourceTypes: readonly ResourceType[] = resourceTypes.filter((rt
 function deletingWithFinalizer(obj: KObject | undefined): boolean {
   const f = obj?.metadata.finalizers ?? [];
   return obj?.metadata.deletionTimestamp !== undefined && (f.includes(orphanFinalizer) || f.includes(foregroundFinalizer));
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export class GarbageCollector implements Controller {
