@@ -13,7 +13,6 @@ import { describeRuntimeError } from '../status/reporter.js';
 import { delayFor, type BackoffOptions } from './backoff.js';
 import { sandboxHashLabels, stableStringify } from './hash.js';
 import { buildPodStatus } from './pod-status.js';
-import { sameJson } from './same-json.js';
 import { allIds, currentSandbox, planPod, type Action, type StartSpec } from './plan.js';
 import { defaultProber, newTally, record, type ProbeDefaults, type ProbeTally, type Prober } from './probes.js';
 import { podRef, startContainer, type StartContext } from './starter.js';
@@ -448,7 +447,9 @@ export class PodManager {
       ...(w.terminated ? { terminated: true } : {}),
     };
     // Unchanged (as the JSON sent): nothing to say.
-    if (w.report && sameJson(report, w.report)) return;
+    const key = JSON.stringify(report);
+    if (key === w.reportKey) return;
+    w.reportKey = key;
     w.report = report;
     this.log.debug({ pod: `${report.namespace}/${report.name}`, phase: status.phase }, 'pod status changed');
     this.o.onStatus(report);

@@ -58,6 +58,8 @@ export interface PodWorker {
   firstSeen: number;
   conditions?: Condition[];
   report?: PodStatusReport;
+  /** `report` as sent (JSON), to tell a changed report from a repeat. */
+  reportKey?: string;
 }
 
 /** What the runtime runs for one pod. */
