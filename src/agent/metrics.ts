@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProxyReport } from '../protocol/messages.js';
+import { splitPortKey } from '../proxy/state.js';
 import { parseHostPort } from './host-port.js';
 
 /** Prometheus text format 0.0.4, what scrapers expect without content negotiation. */
@@ -35,10 +36,9 @@ function family(name: string, type: 'counter' | 'gauge', help: string, samples: 
   return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples];
 }
 
-/** `ns/name:port` → the master's labels (its labelsOf; not imported: that module loads prom-client). */
+/** A service port key → the labels the master gives it (without `node`). */
 function labels(key: string): string {
-  const i = key.indexOf(':');
-  const [service, port] = i < 0 ? [key, ''] : [key.slice(0, i), key.slice(i + 1)];
+  const { service, port } = splitPortKey(key);
   return `service="${escapeLabel(service)}",port="${escapeLabel(port)}"`;
 }
 

@@ -3,6 +3,7 @@
 // counters since their proxy started (`since`); they are turned into increments here, so the
 // series are true Prometheus counters across reports, agent restarts and lost messages.
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { splitPortKey } from '../proxy/state.js';
 import type { ServicePortCounters } from '../proxy/types.js';
 
 type Field = 'connections' | 'bytesIn' | 'bytesOut' | 'failed';
@@ -19,10 +20,9 @@ export interface CounterReport {
   services: ServicePortCounters[];
 }
 
-/** `ns/name:port` → its labels. */
+/** A service port key → its labels on this node's series. */
 function labelsOf(key: string, node: string): Record<Labels, string> {
-  const i = key.indexOf(':');
-  return { service: i < 0 ? key : key.slice(0, i), port: i < 0 ? '' : key.slice(i + 1), node };
+  return { ...splitPortKey(key), node };
 }
 
 export class ProxyMetrics {

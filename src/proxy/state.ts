@@ -26,6 +26,12 @@ const defaultAffinitySeconds = 10_800;
 /** A service port's key (ServicePortEntry.key): `namespace/name:portName`. */
 export const portKey = (namespace: string, service: string, portName: string): string => `${namespace}/${service}:${portName}`;
 
+/** A key's service (`namespace/name`) and port name, as metrics label them; no `:` → all service. */
+export function splitPortKey(key: string): { service: string; port: string } {
+  const i = key.indexOf(':');
+  return i < 0 ? { service: key, port: '' } : { service: key.slice(0, i), port: key.slice(i + 1) };
+}
+
 /** A ProxyState of these entries, sorted by key (what every backend is given). */
 export function stateOf(ports: ServicePortEntry[]): ProxyState {
   ports.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
