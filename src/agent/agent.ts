@@ -21,6 +21,7 @@ import { kubeProbeDefaults, type ProbeDefaults, type Prober } from './pods/probe
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { emptyState, StateStore, type AgentState } from './state.js';
 import { AgentServices, type AgentProxy } from './services.js';
+import { PodReportBatcher } from './status/pod-reports.js';
 import { NodeStatusReporter } from './status/reporter.js';
 import type { HostFacts, NodeStatusSource } from './status/source.js';
 import { cpuMillis, memoryBytes } from '../api/quantity.js';
@@ -37,6 +38,8 @@ export interface AgentTuning {
   syncPeriodMs: number;
   orphanGraceSeconds: number;
   maxPods: number;
+  /** How long a changed pod status waits for newer changes before it is sent (src/agent/status/pod-reports.ts). */
+  podStatusDelayMs: number;
   /** Replaces the real exec/HTTP/TCP probes (hollow agents, tests). */
   prober?: Prober;
 }
@@ -50,6 +53,7 @@ export const defaultTuning: AgentTuning = {
   syncPeriodMs: 2_000,
   orphanGraceSeconds: 10,
   maxPods: 110,
+  podStatusDelayMs: 50,
 };
 
 export interface AgentDeps {
@@ -90,6 +94,7 @@ export class Agent {
   private link: MasterLink | undefined;
   private pods: PodManager | undefined;
   private reporter: NodeStatusReporter | undefined;
+  private readonly podReports: PodReportBatcher;
   private logs: LogStreams | undefined;
   private services: AgentServices | undefined;
   private metrics: AgentMetrics | undefined;
@@ -104,6 +109,7 @@ export class Agent {
     this.clock = d.clock ?? systemClock;
     this.log = d.logger.child({ node: d.nodeName });
     this.store = new StateStore(d.stateDir);
+    this.podReports = new PodReportBatcher(this.clock, this.tuning.podStatusDelayMs, (r) => this.publishPodStatus(r));
   }
 
   get profile(): HardwareProfile | undefined {
@@ -170,6 +176,7 @@ export class Agent {
     this.started = false;
     this.logs?.stopAll();
     this.reporter?.stop();
+    this.podReports.flush();
     await this.link?.stop();
     await this.pods?.stop();
     await this.services?.stop();
@@ -195,13 +202,13 @@ export class Agent {
       syncPeriodMs: this.tuning.syncPeriodMs, orphanGraceSeconds: this.tuning.orphanGraceSeconds,
       nodeCpuMillis: Math.max(0, facts.cpus * 1000 - reserved('cpu', cpuMillis)),
       nodeMemoryBytes: Math.max(0, facts.memoryBytes - reserved('memory', memoryBytes)),
-      onStatus: (r) => this.sendPodStatus(r),
+      onStatus: (r) => this.podReports.add(r),
       serviceEnv: (pod) => this.services?.envFor(pod.metadata.namespace ?? 'default', pod.spec.enableServiceLinks !== false) ?? {},
       onRuntimeProblem: (m) => this.reporter?.setRuntimeProblem(m),
     });
   }
 
-  private sendPodStatus(r: PodStatusReport): void {
+  private publishPodStatus(r: PodStatusReport): void {
     void this.link?.publish('podstatus', r).catch((err: unknown) => this.log.debug({ err }, 'pod status not sent'));
   }
 
@@ -224,7 +231,8 @@ export class Agent {
 
   /** The status of every pod this node runs, changed or not (after a reconnect, or when the master asks). */
   private resendPodStatuses(): void {
-    for (const r of this.pods?.reports() ?? []) this.sendPodStatus(r);
+    for (const r of this.pods?.reports() ?? []) this.podReports.add(r);
+    this.podReports.flush();
   }
 
   /** Loaded only when asked for: no HTTP server in an agent nobody scrapes. Counters are read at each scrape. */

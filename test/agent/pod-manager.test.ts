@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../src/agent/runtime/fake.js';
 import type { ContainerInfo, ContainerRuntime } from '../../src/agent/runtime/runtime.js';
+import type { PodStatusReport } from '../../src/protocol/messages.js';
 import { bundle, container, harness, nodeName, pod, type Harness } from './helpers.js';
 
 let h: Harness | undefined;
@@ -490,6 +491,25 @@ describe('pod manager: start path', () => {
     await h.pm.settle();
     expect(events.slice(0, 4)).toEqual(['list', 'fast Pending', 'sandbox fast', 'fast Running']);
     expect((await h.containers(p.metadata.uid!)).map((c) => c.state)).toEqual(['running', 'running']);
+  });
+
+  it('the Running report of the start task already has probe-less containers ready and started; a readiness probe still decides', async () => {
+    const reports: PodStatusReport[] = [];
+    const h = await setup({ onStatus: (r) => reports.push(r) });
+    const p = pod('quick', { containers: [container('app'), container('probed', { readinessProbe: { exec: { command: ['true'] }, periodSeconds: 10 } })] });
+    h.pm.upsert(bundle(p));
+    await h.pm.settle();
+    const running = reports.filter((r) => r.status.phase === 'Running');
+    expect(running.length).toBeGreaterThan(0);
+    const first = running[0]!.status;
+    expect(first.containerStatuses?.map((c) => [c.name, c.started, c.ready])).toEqual([['app', true, true], ['probed', true, false]]);
+    expect(first.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+    // Without the probed container, that first Running report is the ready one: nothing waits for another pass.
+    const lone = pod('lone', { containers: [container('app')] });
+    h.pm.upsert(bundle(lone));
+    await h.pm.settle();
+    const loneRunning = reports.filter((r) => r.name === 'lone' && r.status.phase === 'Running');
+    expect(loneRunning.map((r) => r.status.conditions?.find((c) => c.type === 'Ready')?.status)).toEqual(['True']);
   });
 
   it('a listing made before a pod task ended is not used to plan or report that pod', async () => {

@@ -13,7 +13,7 @@ import { describeRuntimeError } from '../status/reporter.js';
 import { delayFor, type BackoffOptions } from './backoff.js';
 import { sandboxHashLabels, stableStringify } from './hash.js';
 import { buildPodStatus } from './pod-status.js';
-import { allIds, currentSandbox, planPod, type Action, type StartSpec } from './plan.js';
+import { allIds, currentSandbox, noteStarted, planPod, type Action, type StartSpec } from './plan.js';
 import { defaultProber, newTally, record, type ProbeDefaults, type ProbeTally, type Prober } from './probes.js';
 import { podRef, startContainer, type StartContext } from './starter.js';
 import { prepareVolumes, removePodDir } from './volumes.js';
@@ -58,6 +58,11 @@ function volumesKey(b: PodBundle): string {
 function resourceVersion(b: PodBundle): number {
   const n = Number(b.pod.metadata.resourceVersion);
   return Number.isFinite(n) ? n : 0;
+}
+
+/** The containers that start actions started. */
+function startedNames(actions: readonly Action[]): string[] {
+  return actions.flatMap((a) => (a.do === 'start' ? a.specs.map((spec) => spec.name) : []));
 }
 
 export class PodManager {
@@ -258,7 +263,7 @@ export class PodManager {
    * reported at once (the user waits for Running). Both look at this pod's containers only.
    */
   private async followUp(w: PodWorker, done: Action[]): Promise<void> {
-    let started = done.some((a) => a.do === 'start');
+    const started = startedNames(done);
     if (done.some((a) => a.do === 'createSandbox') && w.sandbox && this.wanted(w)) {
       const obs = await this.observePod(w.uid);
       const plan = planPod(w, obs, { now: this.o.clock.now(), backoff: this.o.backoff, volumesKey: volumesKey(w.bundle) });
@@ -266,10 +271,14 @@ export class PodManager {
       // Anything else (a stray sandbox to remove, say) is left to the next pass.
       if (next.length > 0 && next.length === plan.actions.length) {
         for (const a of next) await this.act(w, a, obs);
-        started = true;
+        started.push(...startedNames(next));
       }
     }
-    if (started && this.wanted(w)) this.report(w, await this.observePod(w.uid), this.o.clock.now());
+    if (started.length === 0 || !this.wanted(w)) return;
+    const obs = await this.observePod(w.uid);
+    const now = this.o.clock.now();
+    if (obs) noteStarted(w, obs, started, now);
+    this.report(w, obs, now);
   }
 
   private async act(w: PodWorker, a: Action, obs: ObservedPod | undefined): Promise<void> {

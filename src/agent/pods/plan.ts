@@ -86,6 +86,18 @@ function observe(t: ContainerTrack, cur: ContainerInfo | undefined, now: number)
   }
 }
 
+/**
+ * The containers a task just started, seen running: tracked from now (probes start over), so
+ * the report made right after the start already says ready for a container with no readiness
+ * or startup probe, as the kubelet does, instead of waiting for the next pass to notice.
+ */
+export function noteStarted(w: PodWorker, obs: ObservedPod, names: readonly string[], now: number): void {
+  for (const name of names) {
+    const t = w.tracks.get(name);
+    if (t) observe(t, latest(obs.containers.get(name) ?? []), now);
+  }
+}
+
 type Step = { kind: 'wait' } | { kind: 'done' } | { kind: 'failed' } | { kind: 'start'; spec: StartSpec } | { kind: 'later'; at: number } | { kind: 'kill'; id: string; why: string };
 
 /** What to do about one container (init or app). */

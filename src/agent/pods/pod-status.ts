@@ -27,12 +27,12 @@ function terminatedState(c: ContainerInfo, runtimeName: string): ContainerState 
   };
 }
 
-function isReady(t: ContainerTrack | undefined, cur: ContainerInfo | undefined): { ready: boolean; started: boolean } {
+/** As the kubelet: a probe the spec has decides once it passed; a container without one is started and ready while it runs. */
+function isReady(spec: Container, t: ContainerTrack | undefined, cur: ContainerInfo | undefined): { ready: boolean; started: boolean } {
   if (!t || !cur || cur.state !== 'running' || t.instanceId !== cur.id) return { ready: false, started: false };
-  const startup = t.probes.find((p) => p.kind === 'startup');
-  const started = startup ? startup.verdict === true : true;
-  const readiness = t.probes.find((p) => p.kind === 'readiness');
-  return { started, ready: started && (readiness ? readiness.verdict === true : true) };
+  const passed = (kind: 'startup' | 'readiness'): boolean => t.probes.some((p) => p.kind === kind && p.verdict === true);
+  const started = spec.startupProbe ? passed('startup') : true;
+  return { started, ready: started && (spec.readinessProbe ? passed('readiness') : true) };
 }
 
 function containerStatus(w: PodWorker, spec: Container, init: boolean, obs: ObservedPod | undefined, ctx: StatusContext, initDone: boolean): ContainerStatus {
@@ -53,7 +53,7 @@ function containerStatus(w: PodWorker, spec: Container, init: boolean, obs: Obse
       lastState = terminatedState(cur, ctx.runtimeName);
     } else state = terminatedState(cur, ctx.runtimeName);
   } else state = { waiting: { reason: 'ContainerCreating' } };
-  const { ready, started } = init ? { ready: cur?.state === 'exited' && cur.exitCode === 0, started: cur?.state === 'running' } : isReady(t, cur);
+  const { ready, started } = init ? { ready: cur?.state === 'exited' && cur.exitCode === 0, started: cur?.state === 'running' } : isReady(spec, t, cur);
   return {
     name: spec.name,
     state,
