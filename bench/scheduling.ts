@@ -22,12 +22,16 @@ const perHollowProc = 5000;
 
 interface PodSeen { metadata?: { name?: string; uid?: string }; spec?: { nodeName?: string }; status?: { phase?: string } }
 
-/** A small pod the scheduler must place: requests that fit 100 to a Pi 4 (3.7 cpu allocatable). */
-function podManifest(name: string): unknown {
+/**
+ * A small pod the scheduler must place: requests that fit 100 to a Pi 4 (3.7 cpu allocatable).
+ * With `schedulerName`, a pod for a scheduler that does not run: it stays pending, untouched.
+ */
+function podManifest(name: string, schedulerName?: string): unknown {
   return {
     apiVersion: 'v1', kind: 'Pod',
     metadata: { name, labels: { app: 'sched-bench' } },
     spec: {
+      ...(schedulerName ? { schedulerName } : {}),
       terminationGracePeriodSeconds: 0,
       containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '86400'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
     },
@@ -40,10 +44,13 @@ class PodTimeline {
   readonly created = new Map<string, number>();
   readonly bound = new Map<string, number>();
   readonly running = new Map<string, number>();
+  /** Pod events seen on the watch (ADDED and MODIFIED): one per write of a pod. */
+  podWrites = 0;
 
   onEvent(o: PodSeen, at: number): void {
     const name = o.metadata?.name;
     if (!name) return;
+    this.podWrites++;
     if (o.spec?.nodeName && !this.bound.has(name)) this.bound.set(name, at);
     if (o.status?.phase === 'Running' && !this.running.has(name)) this.running.set(name, at);
   }
@@ -60,14 +67,14 @@ class PodTimeline {
 }
 
 /** Creates `names` with `clients` closed-loop HTTP clients; returns the non-201 count. */
-async function createAll(a: Api, names: string[], clients: number, tl: PodTimeline): Promise<number> {
+async function createAll(a: Api, names: string[], clients: number, tl: PodTimeline, schedulerName?: string): Promise<number> {
   let next = 0;
   let errors = 0;
   const worker = async (): Promise<void> => {
     while (next < names.length) {
       const name = names[next++]!;
       tl.sent.set(name, nowMs());
-      const r = await call(a, 'POST', podsPath, podManifest(name));
+      const r = await call(a, 'POST', podsPath, podManifest(name, schedulerName));
       tl.created.set(name, nowMs());
       if (r.status !== 201) {
         errors++;
@@ -83,6 +90,12 @@ async function createAll(a: Api, names: string[], clients: number, tl: PodTimeli
 async function revision(a: Api): Promise<number> {
   const r = await must(call(a, 'GET', '/api/v1/namespaces/default/pods?limit=1'), 'list pods');
   return Number((r.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion);
+}
+
+/** How many Events the store holds now (their list's item count). */
+async function eventCount(a: Api): Promise<number> {
+  const r = await must(call(a, 'GET', '/api/v1/events'), 'list events');
+  return (r.body as { items: unknown[] }).items.length;
 }
 
 /** Where the master's memory is, from its /metrics (prom-client's process metrics), in MB. */
@@ -156,6 +169,7 @@ async function throughput(c: Cluster, nodes: number, count: number, clients: num
   const others0 = c.hollows.reduce((s, h) => s + procCpuSeconds(h.pid), 0);
   const names = Array.from({ length: count }, (_, i) => `sp-${i}`);
   const rv0 = await revision(c.a);
+  const events0 = await eventCount(c.a);
   const load = os.loadavg()[0] ?? 0;
   const self0 = process.cpuUsage();
   const t0 = nowMs();
@@ -170,6 +184,9 @@ async function throughput(c: Cluster, nodes: number, count: number, clients: num
     const cpuAll = procCpuSeconds(pid) - cpu0;
     const othersCpu = c.hollows.reduce((s, h) => s + procCpuSeconds(h.pid), 0) - others0;
     const writes = (await revision(c.a)) - rv0;
+    const events = (await eventCount(c.a)) - events0;
+    const perPod = (n: number): string => (n / count).toFixed(2);
+    const writeSplit = `pods ${perPod(tl.podWrites)} (create, binding, the agents' status writes), Events ${perPod(events)}, the rest (node heartbeats and leases) ${perPod(writes - tl.podWrites - events)}`;
     const selfCpu = process.cpuUsage(self0);
     const loadGen = `this load generator ${((selfCpu.user + selfCpu.system) / 1e6).toFixed(1)} s of CPU; load average ${load.toFixed(1)} on ${os.availableParallelism()} CPUs at the start`;
     const lastBound = Math.max(...tl.bound.values());
@@ -189,13 +206,37 @@ async function throughput(c: Cluster, nodes: number, count: number, clients: num
       row(`scheduling ${label}: time-to-bind p50`, b.p50, 'ms', undefined, loadGen),
       row(`scheduling ${label}: time-to-bind p99`, b.p99, 'ms', undefined, `from just before each create's POST to its spec.nodeName on the watch (max ${b.max.toFixed(0)} ms); while the creators run, this includes the pod's wait in the scheduler's queue behind the pods created before it`),
       row(`scheduling ${label}: pods Running`, tl.running.size / runSecs, 'pods/s', undefined,
-        `${tl.running.size}/${count} Running (phase on the watch) ${runSecs.toFixed(1)} s after the first create${allRunning ? '' : ' (gave up)'}; create → Running p50 ${r.p50.toFixed(0)} / p99 ${r.p99.toFixed(0)} ms; the hollow agents' status writes come back through MQTT and the node gateway; master CPU over the whole run ${cpuAll.toFixed(1)} s (${((cpuAll * 1e6) / count).toFixed(0)} µs per pod), hollow processes ${othersCpu.toFixed(1)} s; ${(writes / count).toFixed(1)} store writes per pod (revisions of every kind over the run ÷ pods: create, binding, Event, the agents' status writes, node heartbeats)`),
+        `${tl.running.size}/${count} Running (phase on the watch) ${runSecs.toFixed(1)} s after the first create${allRunning ? '' : ' (gave up)'}; create → Running p50 ${r.p50.toFixed(0)} / p99 ${r.p99.toFixed(0)} ms; the hollow agents' status writes come back through MQTT and the node gateway; master CPU over the whole run ${cpuAll.toFixed(1)} s (${((cpuAll * 1e6) / count).toFixed(0)} µs per pod), hollow processes ${othersCpu.toFixed(1)} s; ${(writes / count).toFixed(1)} store writes per pod (revisions of every kind over the run ÷ pods): ${writeSplit}`),
     ];
     console.error(`  ${label}: ${(tl.bound.size / bindSecs).toFixed(0)} pods/s bound (p50 ${b.p50.toFixed(0)}, p99 ${b.p99.toFixed(0)} ms), ${tl.running.size} Running after ${runSecs.toFixed(1)} s; creates ${(count / createSecs).toFixed(0)}/s; master CPU ${cpuBind.toFixed(1)} s to bind, ${cpuAll.toFixed(1)} s in all`);
     return { rows, allRunning };
   } finally {
     w.close();
   }
+}
+
+// ---- the API alone -------------------------------------------------------------------------
+
+/**
+ * The same creates for a scheduler that does not run: what the API server (and the master's
+ * informers) cost per pod with no scheduling, binding or agents. The end-to-end rate cannot
+ * beat this on the same machine. Run last on a cluster: the pods are left pending.
+ */
+async function createCeiling(c: Cluster, nodes: number, count: number, clients: number): Promise<BenchRow> {
+  const tl = new PodTimeline();
+  const names = Array.from({ length: count }, (_, i) => `pending-${i}`);
+  const pid = c.master.proc.pid;
+  const cpu0 = procCpuSeconds(pid);
+  const self0 = process.cpuUsage();
+  const t0 = nowMs();
+  const errors = await createAll(c.a, names, clients, tl, 'bench-absent-scheduler');
+  const secs = (nowMs() - t0) / 1000;
+  const cpu = procCpuSeconds(pid) - cpu0;
+  const self = process.cpuUsage(self0);
+  const rate = (count - errors) / secs;
+  console.error(`  API creates alone, ${nodes} nodes: ${rate.toFixed(0)} pods/s, master ${((cpu * 1e6) / count).toFixed(0)} µs per pod`);
+  return row(`API pod creates alone, ${nodes} nodes`, rate, 'pods/s', undefined,
+    `${count} pods for a scheduler that does not run (spec.schedulerName), POSTed by ${clients} HTTP clients in ${secs.toFixed(1)} s${errors ? ` (${errors} not 201)` : ''}: the ceiling of the end-to-end rate on this machine; master CPU ${((cpu / secs) * 100).toFixed(0)}% of a core (${((cpu * 1e6) / count).toFixed(0)} µs per pod), this load generator ${(((self.user + self.system) / 1e6 / secs) * 100).toFixed(0)}% (${((self.user + self.system) / count).toFixed(0)} µs per pod)`);
 }
 
 // ---- failure ------------------------------------------------------------------------------
@@ -339,6 +380,7 @@ export async function benchScheduling(): Promise<BenchRow[]> {
         const f = await failover(c, nodes, count);
         rows.push(...f);
         console.error(`  failover: ${f.map((r) => `${r.name} ${r.value} ${r.unit}`).join('; ')}`);
+        rows.push(await createCeiling(c, nodes, count, clients));
       }
     } finally {
       await stopCluster(c);
