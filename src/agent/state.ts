@@ -40,7 +40,9 @@ export function emptyState(): AgentState {
 
 export class StateStore {
   readonly file: string;
-  private writing: Promise<void> = Promise.resolve();
+  /** The write on disk now, and the one text waiting for it (newer saves replace that text). */
+  private inFlight: Promise<void> | undefined;
+  private queued: { text: string; done: Promise<void> } | undefined;
   /** What is on disk: an identical save (a resync that changed nothing) spares the SD card. */
   private lastText: string | undefined;
   /** The directory was made (or found) by this store: writes skip the mkdir. */
@@ -81,20 +83,41 @@ export class StateStore {
     return { appliedRevision: f.appliedRevision, pods, services, servicesRevision: f.servicesRevision ?? 0 };
   }
 
-  /** Saves are serialized; each one replaces the file in one rename. */
+  /**
+   * Saves are serialized; each write replaces the file in one rename. Saves made while a write
+   * is on disk are coalesced: only the newest state is written after it (a burst of pod changes
+   * costs two writes of the SD card, not one per change). The promise settles once a write
+   * holding this state, or a newer one, is done.
+   */
   save(state: AgentState): Promise<void> {
     const body: StateFileV1 = {
       version: 1, appliedRevision: state.appliedRevision, pods: [...state.pods.values()],
       services: [...state.services.values()], servicesRevision: state.servicesRevision,
     };
     const text = JSON.stringify(body);
-    if (text === this.lastText) return this.writing;
+    if (text === this.lastText) return this.queued?.done ?? this.inFlight ?? Promise.resolve();
     this.lastText = text;
-    const next = this.writing.then(() => this.write(text));
-    next.catch(() => { if (this.lastText === text) this.lastText = undefined; });
-    // A failed save must not poison the next one; the caller sees its own failure.
-    this.writing = next.catch(() => undefined);
-    return next;
+    if (this.queued) {
+      this.queued.text = text;
+      return this.queued.done;
+    }
+    if (!this.inFlight) return this.begin(text);
+    // A failed write must not poison the next one; each caller sees the failure of its own write.
+    const queued: { text: string; done: Promise<void> } = { text, done: Promise.resolve() };
+    queued.done = this.inFlight.catch(() => undefined).then(() => {
+      this.queued = undefined;
+      return this.begin(queued.text);
+    });
+    this.queued = queued;
+    return queued.done;
+  }
+
+  private begin(text: string): Promise<void> {
+    const p = this.write(text);
+    this.inFlight = p;
+    p.then(() => undefined, () => { if (this.lastText === text) this.lastText = undefined; })
+      .finally(() => { if (this.inFlight === p) this.inFlight = undefined; });
+    return p;
   }
 
   private async write(text: string): Promise<void> {

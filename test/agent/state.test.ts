@@ -43,6 +43,23 @@ describe('local state file', () => {
     expect(await readdir(d)).toEqual([stateFileName]);
   });
 
+  it('saves made while a write is on disk are coalesced: the newest is written once after it, and every caller waits for it', async () => {
+    const d = await dir();
+    const store = new StateStore(d);
+    // Private, but the count of file replacements is the point of this test.
+    const replace = vi.spyOn(store as unknown as { replace: (text: string) => Promise<void> }, 'replace');
+    const settled: number[] = [];
+    const saves = Array.from({ length: 20 }, (_, i) => store.save({ ...emptyState(), appliedRevision: i, pods: new Map() }).then(() => settled.push(i)));
+    await Promise.all(saves);
+    expect(replace).toHaveBeenCalledTimes(2);
+    expect(JSON.parse(replace.mock.calls[1]![0]).appliedRevision).toBe(19);
+    expect(settled).toHaveLength(20);
+    expect((await store.load())?.appliedRevision).toBe(19);
+    // Once idle, a save writes at once again.
+    await store.save({ ...emptyState(), appliedRevision: 20, pods: new Map() });
+    expect(replace).toHaveBeenCalledTimes(3);
+  });
+
   it('a crash mid-write (a stray temp file) leaves the previous state intact', async () => {
     const d = await dir();
     const store = new StateStore(d);
