@@ -19,7 +19,7 @@ import { kubeletBackoff, type BackoffOptions } from './pods/backoff.js';
 import { PodManager } from './pods/manager.js';
 import { kubeProbeDefaults, type ProbeDefaults, type Prober } from './pods/probes.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
-import { emptyState, StateStore, type AgentState } from './state.js';
+import { emptyState, StateStore, type AgentState, type AgentStateStore } from './state.js';
 import { AgentServices, type AgentProxy } from './services.js';
 import { PodReportBatcher } from './status/pod-reports.js';
 import { NodeStatusReporter } from './status/reporter.js';
@@ -63,6 +63,8 @@ export interface AgentDeps {
   status: NodeStatusSource;
   /** The data dir: the state file and pod volumes live here. */
   stateDir: string;
+  /** Where the state is kept instead of <stateDir>/agent-state.json (hollow agents: memory). */
+  stateStore?: AgentStateStore;
   logger: Logger;
   /** The node's InternalIP; default: the local address of the connection to the master. */
   nodeIP?: string;
@@ -89,7 +91,7 @@ export class Agent {
   private readonly tuning: AgentTuning;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly store: StateStore;
+  private readonly store: AgentStateStore;
   private state: AgentState = emptyState();
   private link: MasterLink | undefined;
   private pods: PodManager | undefined;
@@ -108,7 +110,7 @@ export class Agent {
     this.tuning = { ...defaultTuning, ...d.options };
     this.clock = d.clock ?? systemClock;
     this.log = d.logger.child({ node: d.nodeName });
-    this.store = new StateStore(d.stateDir);
+    this.store = d.stateStore ?? new StateStore(d.stateDir);
     this.podReports = new PodReportBatcher(this.clock, this.tuning.podStatusDelayMs, (r) => this.publishPodStatus(r));
   }
 

@@ -1,13 +1,15 @@
 // Hollow agents: many simulated nodes in one process, each a real Agent with its own MQTT
 // connection, on a FakeRuntime and a synthetic status source. Shared where it is free to share:
 // one coarse timer wheel for every heartbeat, back-off and resync, the hardware profiles loaded
-// once, probes that always pass (a fake pod's IP leads nowhere). For scale tests and benchmarks.
+// once, probes that always pass (a fake pod's IP leads nowhere), local state in memory (it
+// describes containers that only exist in memory). For scale tests and benchmarks.
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { Agent, type AgentTuning } from './agent.js';
 import { CoarseClock } from './clock.js';
 import { detectProfile, loadProfiles } from './hardware.js';
 import { FakeRuntime } from './runtime/fake.js';
+import { MemoryStateStore } from './state.js';
 import { SyntheticStatusSource, syntheticFacts, type UsageSample } from './status/source.js';
 
 export interface HollowOptions {
@@ -53,7 +55,7 @@ export async function startHollowAgents(o: HollowOptions): Promise<HollowFleet> 
     agents.push(new Agent({
       nodeName: name, mqtt: { url: o.masterUrl, username: name, password: o.token(name) }, runtime,
       status: new SyntheticStatusSource(syntheticFacts(name, { deviceModel }), usage), stateDir: path.join(o.dataDir, name),
-      logger: o.logger, nodeIP: `127.1.${(i >> 8) & 255}.${i & 255}`, clock, profile,
+      stateStore: new MemoryStateStore(), logger: o.logger, nodeIP: `127.1.${(i >> 8) & 255}.${i & 255}`, clock, profile,
       options: { syncPeriodMs: 10_000, prober: async () => ({ ok: true }), ...o.options },
     }));
   }

@@ -38,7 +38,30 @@ export function emptyState(): AgentState {
   return { appliedRevision: 0, pods: new Map(), services: new Map(), servicesRevision: 0 };
 }
 
-export class StateStore {
+/** Where an agent keeps its state: the file below, or memory for hollow agents. */
+export interface AgentStateStore {
+  load(): Promise<AgentState | undefined>;
+  save(state: AgentState): Promise<void>;
+}
+
+/**
+ * Hollow agents' state: their containers live in a FakeRuntime's memory and die with the
+ * process, so a state file would outlive what it describes; and a thousand simulated nodes
+ * writing files would take the disk and CPU the master under test needs.
+ */
+export class MemoryStateStore implements AgentStateStore {
+  private state: AgentState | undefined;
+
+  async load(): Promise<AgentState | undefined> {
+    return this.state;
+  }
+
+  async save(state: AgentState): Promise<void> {
+    this.state = { ...state, pods: new Map(state.pods), services: new Map(state.services) };
+  }
+}
+
+export class StateStore implements AgentStateStore {
   readonly file: string;
   /** The write on disk now, and the one text waiting for it (newer saves replace that text). */
   private inFlight: Promise<void> | undefined;

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { emptyState, StateFileError, StateStore, stateFileName } from '../../src/agent/state.js';
+import { emptyState, MemoryStateStore, StateFileError, StateStore, stateFileName } from '../../src/agent/state.js';
 import { bundle, pod, tempDir } from './helpers.js';
 
 // mkdir passes through to the real one; the tests count the calls.
@@ -132,5 +132,19 @@ describe('local state file', () => {
     await rm(blocker, { recursive: true });
     await store.save({ ...emptyState(), appliedRevision: 3, pods: new Map() });
     expect((await new StateStore(d).load())?.appliedRevision).toBe(3);
+  });
+});
+
+describe('hollow agents\' state in memory', () => {
+  it('loads nothing before the first save, then a copy of what was saved that later changes to the saved maps do not reach', async () => {
+    const store = new MemoryStateStore();
+    expect(await store.load()).toBeUndefined();
+    const b = bundle(pod('web'));
+    const state = { ...emptyState(), appliedRevision: 3, pods: new Map([[b.pod.metadata.uid!, b]]) };
+    await store.save(state);
+    state.pods.clear();
+    const loaded = await store.load();
+    expect(loaded?.appliedRevision).toBe(3);
+    expect([...loaded!.pods.values()]).toEqual([b]);
   });
 });
