@@ -10,10 +10,23 @@ import { objectKey } from '../client/informer.js';
 import { CloudNodeRemoval } from './cloud/node-removal.js';
 import type { ControllerConfig } from './config.js';
 import { isNotFound, ReconcileLoop, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
-import { evictionDecision, isActivePod, notReadyConditions } from './eviction.js';
+import { evictionDecision, isActivePod, notReadyConditions, type EvictionDecision } from './eviction.js';
 import type { ControllerFactory } from './manager.js';
 import { nodesType, podsType } from './owners.js';
-import { nodeReady, nodeTaints, reconcileTaints, taintChangeEvents, unreachableTaintKey, wantedTaints } from './taints.js';
+import { nodeReady, nodeTaints, reconcileTaints, taintChangeEvents, unreachableTaintKey, wantedTaints, type ReadyStatus } from './taints.js';
+
+/**
+ * What one reconcile of a registered node saw and decided. Tests wait for it instead of
+ * sleeping: "nothing was evicted" then means the controller looked at that time and chose so.
+ */
+export interface NodeReconcileReport {
+  node: string;
+  /** The controller's clock when it decided. */
+  now: number;
+  ready: ReadyStatus;
+  /** Each active pod on the node ("namespace/name") and the taint manager's decision for it. */
+  pods: Record<string, EvictionDecision>;
+}
 
 
 function timestamp(ms: number): string {
@@ -47,6 +60,7 @@ export class NodeLifecycleController implements Controller {
   private readonly deletedNodes = new Set<string>();
   private readonly cloud: CloudNodeRemoval;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly observers = new Set<(r: NodeReconcileReport) => void>();
 
   constructor(private readonly ctx: ControllerContext, private readonly config: ControllerConfig) {
     this.nodes = ctx.informers.for(nodesType);
@@ -69,6 +83,12 @@ export class NodeLifecycleController implements Controller {
   async stop(): Promise<void> {
     for (const u of this.unsubscribe.splice(0)) u();
     await this.loop.stop();
+  }
+
+  /** Calls `fn` after each reconcile of a registered node that ran to its end; returns the unsubscribe. */
+  onReconciled(fn: (r: NodeReconcileReport) => void): () => void {
+    this.observers.add(fn);
+    return () => { this.observers.delete(fn); };
   }
 
   private onPod(type: string, obj: KObject, old: KObject | undefined): void {
@@ -106,7 +126,10 @@ export class NodeLifecycleController implements Controller {
     const taints = await this.syncTaints(node, now);
     const pods = this.podsOn(name).filter(isActivePod);
     if (nodeReady(node) === 'Unknown' && await this.stillUnknown(name)) await this.markPodsNotReady(name, pods, now);
-    const evictWait = await this.evictPods(node, taints, pods, now);
+    const decisions = await this.evictPods(node, taints, pods, now);
+    const report: NodeReconcileReport = { node: name, now, ready: nodeReady(node), pods: decisions };
+    for (const fn of this.observers) fn(report);
+    const evictWait = minDefined(...Object.values(decisions).map((d) => (d.action === 'wait' ? d.afterMs : undefined)));
     const next = minDefined(evictWait, cloud);
     return next === undefined ? {} : { requeueAfterMs: next };
   }
@@ -171,25 +194,25 @@ export class NodeLifecycleController implements Controller {
   }
 
   /**
-   * Evicts the pods whose toleration ran out; returns when the next one will. On an unreachable
+   * Evicts the pods whose toleration ran out; returns the decision for each pod. On an unreachable
    * node nobody can confirm a graceful stop, so the pods are removed at once (Kubernetes leaves
    * them Terminating until the node returns): when the device comes back it gets its full desired
    * state and stops what is no longer in it, and meanwhile the replacements are not held up.
    */
-  private async evictPods(nodeObj: KObject, taints: readonly Taint[], pods: readonly KObject[], now: number): Promise<number | undefined> {
+  private async evictPods(nodeObj: KObject, taints: readonly Taint[], pods: readonly KObject[], now: number): Promise<Record<string, EvictionDecision>> {
     const node = nodeObj.metadata.name ?? '';
     const grace = nodeReady(nodeObj) === 'Unknown' ? { gracePeriodSeconds: 0 } : {};
-    let next: number | undefined;
+    const decisions: Record<string, EvictionDecision> = {};
     for (const pod of pods) {
       const d = evictionDecision(pod, taints, now, this.config.podEvictionTimeoutSeconds);
-      if (d.action === 'wait') next = minDefined(next, d.afterMs);
+      decisions[objectKey(pod)] = d;
       if (d.action !== 'evict') continue;
       const what = d.taint.key === unreachableTaintKey ? 'unreachable' : `tainted ${d.taint.key}:${d.taint.effect}`;
       this.ctx.logger.info({ node, pod: objectKey(pod), taint: d.taint.key }, 'evicting pod');
       this.ctx.events.record(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${objectKey(pod).replace(/^\//, '')}: node ${node} is ${what}`);
       await this.deletePod(pod, grace);
     }
-    return next;
+    return decisions;
   }
 
   private async deletePod(pod: KObject, opts: { gracePeriodSeconds?: number }): Promise<void> {
