@@ -53,6 +53,11 @@ export interface NodeGatewayOptions {
   clientId?: string;
   /** A node's proxy counters (master /metrics); each report is cumulative since `since`. */
   onProxyReport?: (node: string, report: ProxyReport) => void;
+  /**
+   * Milliseconds since the epoch, for presence, the refresh and asking again (default Date.now).
+   * Tests pass a fake clock, then call sweep() after moving it.
+   */
+  now?: () => number;
 }
 
 interface Sent { node: string; uid: string; mark: BundleMark }
@@ -98,9 +103,11 @@ export class NodeGateway implements PodLogSource {
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly now: () => number;
 
   constructor(private readonly opts: NodeGatewayOptions) {
     this.log = opts.logger;
+    this.now = opts.now ?? Date.now;
     const api = opts.api;
     const shared = opts.informers;
     // In the master the caches are the ones the scheduler and controllers read: one copy of
@@ -224,7 +231,7 @@ export class NodeGateway implements PodLogSource {
   }
 
   private seen(node: string): void {
-    this.lastSeen.set(node, Date.now());
+    this.lastSeen.set(node, this.now());
     this.lost.delete(node);
   }
 
@@ -246,7 +253,7 @@ export class NodeGateway implements PodLogSource {
    */
   private async onStatus(node: string, report: NodeStatusReport): Promise<void> {
     const afterHello = this.reconnected.delete(node);
-    const now = Date.now();
+    const now = this.now();
     const signature = statusSignature(report);
     const last = this.written.get(node);
     const same = last !== undefined && last.signature === signature && last.sig === report.sig && now - last.at < (this.opts.statusRefreshMs ?? 60_000);
@@ -280,14 +287,14 @@ export class NodeGateway implements PodLogSource {
     const last = this.written.get(node);
     if (last === undefined || last.sig !== hb.sig) {
       const asked = this.asked.get(node) ?? 0;
-      if (Date.now() - asked >= askAgainMs) {
-        this.asked.set(node, Date.now());
+      if (this.now() - asked >= askAgainMs) {
+        this.asked.set(node, this.now());
         this.log.debug({ node, sig: hb.sig }, 'heartbeat for a status not seen: asking for a full report');
         if (this.synced) this.sendSync(node);
       }
       return;
     }
-    const now = Date.now();
+    const now = this.now();
     const due = now - last.at >= (this.opts.statusRefreshMs ?? 60_000);
     if (!due && !usageMoved(last.usage, hb.usage, this.opts.usageDeadband ?? defaultUsageDeadband)) return;
     this.written.delete(node); // until this write is known to have happened
@@ -345,8 +352,9 @@ export class NodeGateway implements PodLogSource {
     });
   }
 
-  private sweep(): void {
-    const limit = Date.now() - this.presenceGraceMs;
+  /** Marks the nodes silent past the grace as lost. Runs on an interval; tests on a fake clock call it. */
+  sweep(): void {
+    const limit = this.now() - this.presenceGraceMs;
     for (const [node, at] of this.lastSeen) {
       if (at < limit) {
         this.lastSeen.delete(node);
@@ -358,7 +366,7 @@ export class NodeGateway implements PodLogSource {
   /** Nodes registered before this start count as seen now, so silent ones are marked after the grace. */
   private async trackKnownNodes(): Promise<void> {
     const list = await this.opts.api.list(nodes, undefined);
-    const now = Date.now();
+    const now = this.now();
     for (const n of list.items) if (n.metadata.name && readyStatus(n) === 'True') this.lastSeen.set(n.metadata.name, now);
   }
 

@@ -38,7 +38,7 @@ export interface Env {
   stop(): Promise<void>;
 }
 
-export async function startEnv(opts: { presenceGraceMs?: number; logAnswerTimeoutMs?: number; statusRefreshMs?: number } = {}): Promise<Env> {
+export async function startEnv(opts: { presenceGraceMs?: number; logAnswerTimeoutMs?: number; statusRefreshMs?: number; now?: () => number } = {}): Promise<Env> {
   const h = await startHarness();
   const { logger, lines } = memoryLogger();
   const secret = randomBytes(16).toString('hex');
@@ -108,7 +108,8 @@ export class FakeNode {
   }
 }
 
-export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+// Generous: a positive wait ends as soon as the thing is there, and a loaded CI machine is slow.
+export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
