@@ -1,5 +1,5 @@
-// A list-then-watch cache of one kind, through the API: current objects in a map, a callback
-// per change. A watch that ends is resumed from the last resourceVersion; a 410 (history
+// A list-then-watch cache of one kind, through the API: current objects in a map (indexed by
+// namespace too), a callback per change. A watch that ends is resumed from the last resourceVersion; a 410 (history
 // compacted) relists and reports the differences as events, so consumers never miss a change.
 import type { ResourceType } from '../api/registry.js';
 import type { KObject } from '../api/types.js';
@@ -13,8 +13,59 @@ export function objectKey(obj: KObject): string {
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
+const noObjects: ReadonlyMap<string, KObject> = new Map();
+
+function namespaceOf(obj: KObject): string {
+  return obj.metadata.namespace ?? '';
+}
+
+/**
+ * The cache: a Map by "ns/name" that also keeps each namespace's objects (by the same key) in
+ * a Map of their own, so reading one namespace costs its size, not the cluster's. set, delete
+ * and clear keep both, so whoever writes the Map (the watch, a relist, a test) cannot leave
+ * the index stale. Build it empty: Map's constructor would add entries before the index exists.
+ */
+export class NamespacedCache extends Map<string, KObject> {
+  private readonly byNamespace = new Map<string, Map<string, KObject>>();
+
+  override set(key: string, obj: KObject): this {
+    const old = super.get(key);
+    if (old !== undefined && namespaceOf(old) !== namespaceOf(obj)) this.unindex(key, old);
+    super.set(key, obj);
+    const ns = namespaceOf(obj);
+    let bucket = this.byNamespace.get(ns);
+    if (!bucket) this.byNamespace.set(ns, bucket = new Map());
+    bucket.set(key, obj);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const old = super.get(key);
+    if (old !== undefined) this.unindex(key, old);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.byNamespace.clear();
+    super.clear();
+  }
+
+  /** One namespace's objects ('' holds cluster-scoped ones), live: no copy. */
+  inNamespace(namespace: string): IterableIterator<KObject> {
+    return (this.byNamespace.get(namespace) ?? noObjects).values();
+  }
+
+  private unindex(key: string, old: KObject): void {
+    const ns = namespaceOf(old);
+    const bucket = this.byNamespace.get(ns);
+    bucket?.delete(key);
+    // Namespaces come and go: an empty one must not stay behind.
+    if (bucket?.size === 0) this.byNamespace.delete(ns);
+  }
+}
+
 export class Informer {
-  readonly items = new Map<string, KObject>();
+  readonly items = new NamespacedCache();
   private readonly handlers: InformerHandler[] = [];
   /** Highest resourceVersion seen (list or event). */
   revision = 0;
@@ -51,8 +102,17 @@ export class Informer {
     return this.items.get(`${namespace ?? ''}/${name}`);
   }
 
-  list(): KObject[] {
-    return [...this.items.values()];
+  /** A copy of every cached object, or of one namespace's ('' holds cluster-scoped ones). */
+  list(namespace?: string): KObject[] {
+    return [...this.values(namespace)];
+  }
+
+  /**
+   * The same without the copy, for callers that only iterate. The iterator is live: use it
+   * within one synchronous pass (no await in between), as the cache changes between turns.
+   */
+  values(namespace?: string): IterableIterator<KObject> {
+    return namespace === undefined ? this.items.values() : this.items.inNamespace(namespace);
   }
 
   private onEvent(type: InformerEvent, obj: KObject, old: KObject | undefined): void {
