@@ -62,9 +62,9 @@ export class DeploymentController implements Controller {
     const cached = this.dInf.get(namespace, name);
     if (!cached) return {};
     const d = cached as unknown as Deployment; // validated by the API server on write
-    const inNs = (o: KObject): boolean => o.metadata.namespace === namespace;
-    const replicaSets = this.rsInf.list().filter(inNs) as unknown as ReplicaSet[];
-    const pods = d.spec.strategy?.type === 'Recreate' ? this.podInf.list().filter(inNs).map(asPod) : [];
+    // A Deployment owns objects of its own namespace only: the rest of the cluster is not read.
+    const replicaSets = this.rsInf.list(namespace ?? '') as unknown as ReplicaSet[];
+    const pods = d.spec.strategy?.type === 'Recreate' ? this.podInf.list(namespace ?? '').map(asPod) : [];
     const plan = reconcileDeployment({ d, replicaSets, pods, now: this.ctx.now() });
     await applyClaim(this.ctx, replicaSetsType, cached, plan);
     if (plan.create) await this.createReplicaSet(cached, plan.create);

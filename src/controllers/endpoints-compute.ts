@@ -15,6 +15,9 @@ interface PodShape {
   status?: { phase?: string; hostIP?: string; conditions?: { type: string; status: string }[]; portMappings?: PortMapping[] };
 }
 
+/** A node by name (the informer's cache): a lookup, so callers need not build a Map per call. */
+export type NodeLookup = (name: string) => KObject | undefined;
+
 export interface EndpointAddress {
   ip: string;
   nodeName?: string;
@@ -30,8 +33,17 @@ export function serviceSelector(svc: KObject): Record<string, string> | undefine
 }
 
 export function selects(selector: Record<string, string>, pod: KObject): boolean {
-  const labels = pod.metadata.labels ?? {};
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+  return selectorMatcher(selector)(pod);
+}
+
+/** selects() with the selector read once, for matching it against many pods. */
+function selectorMatcher(selector: Record<string, string>): (pod: KObject) => boolean {
+  const want = Object.entries(selector);
+  return (pod) => {
+    const labels = pod.metadata.labels ?? {};
+    for (const [k, v] of want) if (labels[k] !== v) return false;
+    return true;
+  };
 }
 
 function conditionTrue(obj: { status?: unknown }, type: string): boolean {
@@ -64,9 +76,10 @@ function isServable(pod: KObject): boolean {
 }
 
 /** Ready: the pod says so, and its node is Ready (a node that stopped reporting cannot vouch for it). */
-export function podReady(pod: KObject, nodes: ReadonlyMap<string, KObject>): boolean {
+export function podReady(pod: KObject, nodeOf: NodeLookup): boolean {
   if (!conditionTrue(pod, 'Ready')) return false;
-  const node = nodes.get((pod as PodShape).spec?.nodeName ?? '');
+  const nodeName = (pod as PodShape).spec?.nodeName;
+  const node = nodeName ? nodeOf(nodeName) : undefined;
   return node !== undefined && conditionTrue(node, 'Ready');
 }
 
@@ -87,7 +100,7 @@ function byAddress(a: EndpointAddress, b: EndpointAddress): number {
  * one node never share a host port, so pods with different ports land in different subsets,
  * as Kubernetes repacks endpoints). Sorted, so equal inputs give equal output.
  */
-export function computeSubsets(service: KObject, pods: readonly KObject[], nodes: ReadonlyMap<string, KObject>): EndpointSubset[] {
+export function computeSubsets(service: KObject, pods: Iterable<KObject>, nodeOf: NodeLookup): EndpointSubset[] {
   const spec = service.spec as { ports?: ServicePort[]; publishNotReadyAddresses?: boolean } | undefined;
   const groups = new Map<string, EndpointSubset>();
   for (const pod of pods) {
@@ -101,7 +114,7 @@ export function computeSubsets(service: KObject, pods: readonly KObject[], nodes
     const key = JSON.stringify(ports);
     let subset = groups.get(key);
     if (!subset) groups.set(key, subset = { ports });
-    const ready = spec?.publishNotReadyAddresses === true || podReady(pod, nodes);
+    const ready = spec?.publishNotReadyAddresses === true || podReady(pod, nodeOf);
     const list = ready ? (subset.addresses ??= []) : (subset.notReadyAddresses ??= []);
     list.push(addressOf(pod));
   }
@@ -122,16 +135,25 @@ function withLabels(labels: Record<string, string>): { labels?: Record<string, s
   return Object.keys(labels).length > 0 ? { labels } : {};
 }
 
+/** The pods a Service selects: `pods` may hold other namespaces' too (the caller's choice). */
+function selected(pods: Iterable<KObject>, namespace: string | undefined, selector: Record<string, string>): KObject[] {
+  const matches = selectorMatcher(selector);
+  const out: KObject[] = [];
+  for (const p of pods) if (p.metadata.namespace === namespace && matches(p)) out.push(p);
+  return out;
+}
+
 /**
  * What to write for a Service, given the current Endpoints (from the cache). Services without
  * a selector have Endpoints managed by their user: left alone. Nothing is written when the
- * content is unchanged, so pod status churn does not become Endpoints churn.
+ * content is unchanged, so pod status churn does not become Endpoints churn. `pods` is read
+ * once, synchronously: a live view of the cache (Informer.values) needs no copy.
  */
-export function decideEndpoints(service: KObject, pods: readonly KObject[], nodes: ReadonlyMap<string, KObject>, existing: KObject | undefined): EndpointsAction {
+export function decideEndpoints(service: KObject, pods: Iterable<KObject>, nodeOf: NodeLookup, existing: KObject | undefined): EndpointsAction {
   const selector = serviceSelector(service);
   if (!selector) return { type: 'none' };
   const ns = service.metadata.namespace;
-  const subsets = computeSubsets(service, pods.filter((p) => p.metadata.namespace === ns && selects(selector, p)), nodes);
+  const subsets = computeSubsets(service, selected(pods, ns, selector), nodeOf);
   const labels = service.metadata.labels ?? {};
   if (existing) {
     const unchanged = sameJson(existing.subsets ?? [], subsets) && sameJson(existing.metadata.labels ?? {}, labels) &&

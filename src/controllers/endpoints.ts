@@ -76,16 +76,17 @@ export class EndpointsController implements Controller {
 
   private onPod(type: InformerEvent, pod: KObject, old: KObject | undefined): void {
     if (type === 'MODIFIED' && !endpointsInputChanged(pod, old)) return;
-    for (const svc of this.services.list()) {
+    // A Service selects pods of its own namespace only (as in Kubernetes).
+    for (const svc of this.services.values(pod.metadata.namespace ?? '')) {
       const sel = serviceSelector(svc);
-      if (!sel || svc.metadata.namespace !== pod.metadata.namespace) continue;
+      if (!sel) continue;
       if (selects(sel, pod) || (old !== undefined && selects(sel, old))) this.loop.enqueue(objectKey(svc));
     }
   }
 
   /** A node's readiness changes every pod on it: rare enough to look at every selecting Service. */
   private enqueueAllSelecting(): void {
-    for (const svc of this.services.list()) if (serviceSelector(svc)) this.loop.enqueue(objectKey(svc));
+    for (const svc of this.services.values()) if (serviceSelector(svc)) this.loop.enqueue(objectKey(svc));
   }
 
   async reconcile(k: string): Promise<void> {
@@ -97,8 +98,10 @@ export class EndpointsController implements Controller {
       if (existing?.metadata.annotations?.[addressTypeAnnotation] !== undefined) await this.deleteEndpoints(namespace, name);
       return;
     }
-    const nodes = new Map(this.nodes.list().map((n) => [n.metadata.name ?? '', n]));
-    const action = decideEndpoints(svc, this.pods.list(), nodes, existing);
+    // Only the Service's namespace's pods, read in place, and nodes looked up as needed: a
+    // reconcile costs the namespace's pods, not the cluster's pods and nodes.
+    const nodeOf = (nodeName: string): KObject | undefined => this.nodes.get(undefined, nodeName);
+    const action = decideEndpoints(svc, this.pods.values(namespace ?? ''), nodeOf, existing);
     if (action.type === 'create') {
       try {
         await this.ctx.api.create(endpointsType, namespace, action.endpoints);

@@ -48,8 +48,8 @@ export function ownersToSync(kind: string, owners: Informer, obj: KObject, old: 
       if (owner?.metadata.uid === ref.uid) keys.add(keyOf(owner));
       continue;
     }
-    for (const owner of owners.items.values()) {
-      if (owner.metadata.namespace === o.metadata.namespace && selects(owner, o.metadata.labels)) keys.add(keyOf(owner));
+    for (const owner of owners.values(o.metadata.namespace ?? '')) {
+      if (selects(owner, o.metadata.labels)) keys.add(keyOf(owner));
     }
   }
   return [...keys];

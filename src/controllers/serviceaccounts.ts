@@ -53,7 +53,7 @@ export class ServiceAccountsController implements Controller {
   async reconcile(namespace: string): Promise<void> {
     const ns = this.namespaces.get(undefined, namespace);
     if (!ns) return;
-    const existing = new Set(this.accounts.list().filter((sa) => sa.metadata.namespace === namespace).map((sa) => sa.metadata.name ?? ''));
+    const existing = new Set(this.accounts.list(namespace).map((sa) => sa.metadata.name ?? ''));
     for (const name of missingServiceAccounts(ns, existing)) {
       try {
         await this.ctx.api.create(serviceAccountsType, namespace, serviceAccountObject(namespace, name));

@@ -1,7 +1,7 @@
 // The endpoints decision: ready/not-ready split, host ports, named target ports, node readiness.
 import { describe, expect, it } from 'vitest';
 import type { KObject } from '../../src/api/types.js';
-import { addressTypeAnnotation, computeSubsets, decideEndpoints, hostPortFor } from '../../src/controllers/endpoints-compute.js';
+import { addressTypeAnnotation, computeSubsets, decideEndpoints, hostPortFor, type NodeLookup } from '../../src/controllers/endpoints-compute.js';
 
 function service(spec: Record<string, unknown> = {}, name = 'web'): KObject {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', uid: 'svc-uid', labels: { team: 'a' } }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], ...spec } };
@@ -28,7 +28,8 @@ function node(name: string, ready = 'True'): KObject {
   return { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { conditions: [{ type: 'Ready', status: ready }] } };
 }
 
-const nodes = new Map([['pi-1', node('pi-1')], ['pi-2', node('pi-2')], ['pi-3', node('pi-3', 'Unknown')]]);
+const nodeMap = new Map([['pi-1', node('pi-1')], ['pi-2', node('pi-2')], ['pi-3', node('pi-3', 'Unknown')]]);
+const nodes: NodeLookup = (name) => nodeMap.get(name);
 const addr = (name: string, ip: string, nodeName = 'pi-1'): Record<string, unknown> => ({ ip, nodeName, targetRef: { kind: 'Pod', name, namespace: 'default', uid: `uid-${name}` } });
 
 describe('computeSubsets', () => {
@@ -108,6 +109,18 @@ describe('decideEndpoints', () => {
     if (a.type !== 'create') return;
     expect(a.endpoints.metadata).toEqual({ name: 'web', namespace: 'default', labels: { team: 'a' }, annotations: { [addressTypeAnnotation]: 'hostIP:hostPort' } });
     expect(a.endpoints.subsets).toEqual([{ ports: [{ name: 'http', port: 31000, protocol: 'TCP' }], addresses: [addr('a', '10.0.0.1')] }]);
+  });
+
+  it('reads pods from an iterable once (a live view of the cache), and nodes only by name', () => {
+    const cache = new Map([['default/a', pod('a')], ['default/b', pod('b', { node: 'pi-3', hostIP: '10.0.0.3' })]]);
+    const asked: string[] = [];
+    const a = decideEndpoints(service(), cache.values(), (name) => { asked.push(name); return nodeMap.get(name); }, undefined);
+    if (a.type !== 'create') throw new Error('expected create');
+    expect(a.endpoints.subsets).toEqual([{
+      ports: [{ name: 'http', port: 31000, protocol: 'TCP' }],
+      addresses: [addr('a', '10.0.0.1')], notReadyAddresses: [addr('b', '10.0.0.3', 'pi-3')],
+    }]);
+    expect(asked.sort()).toEqual(['pi-1', 'pi-3']);
   });
 
   it('writes nothing when the content is unchanged, and updates when a pod turns not ready', () => {
