@@ -146,6 +146,18 @@ describe('node reports', () => {
 
   const nodeReady = async (name: string): Promise<string | undefined> => (await call('GET', `/api/v1/nodes/${name}`)).body.status?.conditions?.[0]?.status;
   const resends = (n: FakeNode): number => n.desired('resend').length;
+  /** The gateway's decisions to ask `node` for its pod statuses (logged where it sends the request). */
+  const asked = (node: string): number => env.logs.filter((l) => l.node === node && l.msg === 'node reachable again without reconnecting: asking for every pod status').length;
+  let fences = 0;
+  /**
+   * Resolves once the gateway has handled every report `n` sent before: a node's reports are
+   * handled in order, and this one changes a label, so it is written (and asks for nothing).
+   */
+  const handled = async (n: FakeNode): Promise<void> => {
+    const fence = String(++fences);
+    await n.send('status', statusReport({ fence }));
+    await until('fence written', async () => (await call('GET', `/api/v1/nodes/${n.name}`)).body.metadata?.labels?.fence === fence);
+  };
 
   it('asks a node it had marked Unknown that reports again without reconnecting for every pod status, once its Ready is written back', async () => {
     const n = await env.node('pi-5');
@@ -160,7 +172,8 @@ describe('node reports', () => {
     // Asked only after the write: the pods' reports it triggers land on a Ready node.
     expect(await nodeReady('pi-5')).toBe('True');
     await n.send('status', statusReport({}));
-    await new Promise((r) => setTimeout(r, 300));
+    await handled(n);
+    expect(asked('pi-5')).toBe(1);
     expect(resends(n)).toBe(1);
   });
 
@@ -175,7 +188,8 @@ describe('node reports', () => {
     await back.hello();
     await back.send('status', statusReport({}));
     await until('pi-6 ready again', async () => (await nodeReady('pi-6')) === 'True');
-    await new Promise((r) => setTimeout(r, 300));
+    await handled(back);
+    expect(asked('pi-6')).toBe(0);
     expect(resends(back)).toBe(0);
 
     // The node status after hello got lost (QoS 0) and a pod status came first: it may have
