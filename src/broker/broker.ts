@@ -36,6 +36,9 @@ export interface BrokerOptions {
 
 /** Client ids of node agents: one per node, so a node cannot take over another node's session. */
 export const agentClientIdPrefix = 'bramble-agent-';
+
+/** Pending connections the kernel may hold for the broker's accept() (see start()). */
+const listenBacklog = 4096;
 export { masterUsername } from './credentials.js';
 
 function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
@@ -88,7 +91,10 @@ export class EmbeddedBroker {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => { server.off('error', reject); resolve(); });
+      // A fleet reconnects at once after the gateway restarts: Node's default backlog (511) overflows
+      // and the kernel drops or SYN-cookies the rest, whose CONNECTs then meet a reset. The kernel
+      // caps this at net.core.somaxconn (4096 on current Linux).
+      server.listen({ port: this.opts.port, host: this.opts.host, backlog: listenBacklog }, () => { server.off('error', reject); resolve(); });
     });
     const port = (server.address() as AddressInfo).port;
     this.log.info({ host: this.opts.host, port }, 'MQTT broker listening');
