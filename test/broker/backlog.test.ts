@@ -1,7 +1,7 @@
 // A fleet reconnecting at once (the gateway restarted) must find room in the broker's accept
 // queue: with Node's default backlog of 511 the kernel dropped or SYN-cookied the rest, and their
-// CONNECTs met resets (5000 hollow nodes registering: 2.3 million listen overflows, agents
-// reconnecting for the next minute).
+// CONNECTs met resets (hollow fleets of 1000 and 5000 registering: the kernel's listen-overflow
+// counter at 2.3 million after a day of benches, agents reconnecting into the next minute's work).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
