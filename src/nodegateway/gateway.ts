@@ -403,8 +403,10 @@ export class NodeGateway implements PodLogSource {
 
   private onReferenced(kind: 'ConfigMap' | 'Secret', obj: KObject): void {
     if (!this.synced) return;
-    for (const pod of this.informers.pods.items.values()) {
-      if (pod.metadata.namespace === obj.metadata.namespace && nodeOf(pod) !== undefined && usesObject(pod, kind, obj.metadata.name ?? '')) this.podChanged(pod, false);
+    // Only pods of the object's own namespace can use it. podChanged may publish but does not
+    // touch the cache, so iterating the live namespace view is safe.
+    for (const pod of this.informers.pods.values(obj.metadata.namespace ?? '')) {
+      if (nodeOf(pod) !== undefined && usesObject(pod, kind, obj.metadata.name ?? '')) this.podChanged(pod, false);
     }
   }
 
