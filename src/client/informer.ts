@@ -1,6 +1,7 @@
 // A list-then-watch cache of one kind, through the API: current objects in a map (indexed by
-// namespace too), a callback per change. A watch that ends is resumed from the last resourceVersion; a 410 (history
-// compacted) relists and reports the differences as events, so consumers never miss a change.
+// namespace too), a callback per change. A watch that ends is resumed from the last
+// resourceVersion; a 410 (history compacted) relists and reports the differences as events, so
+// consumers never miss a change.
 import type { ResourceType } from '../api/registry.js';
 import type { KObject } from '../api/types.js';
 import type { ApiInterface } from '../client/api.js';

@@ -7,7 +7,7 @@ import type { Informer, InformerEvent } from '../client/informer.js';
 import { applyClaim } from './claim.js';
 import { ReconcileLoop, isNotFound, splitKey, type Controller, type ControllerContext, type ReconcileResult } from './controller.js';
 import { reconcileDeployment, type ReplicaSetUpdate } from './deployment.js';
-import { revisionAnnotation } from './deployment-util.js';
+import { revisionAnnotation } from '../api/annotations.js';
 import { controllerKey, deploymentsType, keyOf, ownersToSync, podsType, replicaSetsType } from './owners.js';
 import { asPod } from './pods.js';
 import { sameStatus } from './replicaset.js';

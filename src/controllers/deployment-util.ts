@@ -7,9 +7,6 @@ import { surgeAndUnavailable } from './intstr.js';
 import { ownerRefTo, timeOf } from './pods.js';
 import { templateHash } from './hash.js';
 
-// Shared with the CLI (rollout history/undo), which may not import the controllers.
-export { revisionAnnotation };
-export const hashLabel = podTemplateHashLabel;
 export const revisionHistoryAnnotation = 'deployment.kubernetes.io/revision-history';
 export const desiredReplicasAnnotation = 'deployment.kubernetes.io/desired-replicas';
 export const maxReplicasAnnotation = 'deployment.kubernetes.io/max-replicas';
@@ -57,7 +54,7 @@ export const byCreation = (a: ReplicaSet, b: ReplicaSet): number =>
 export function newReplicaSetFor(d: Deployment, replicas: number, revision: number): ReplicaSet {
   const hash = templateHash(d.spec.template, d.status?.collisionCount ?? 0);
   const tpl = structuredClone(d.spec.template);
-  tpl.metadata = { ...tpl.metadata, labels: { ...tpl.metadata?.labels, [hashLabel]: hash } };
+  tpl.metadata = { ...tpl.metadata, labels: { ...tpl.metadata?.labels, [podTemplateHashLabel]: hash } };
   const copied = copiedAnnotations(d);
   return {
     apiVersion: 'apps/v1',
@@ -72,7 +69,7 @@ export function newReplicaSetFor(d: Deployment, replicas: number, revision: numb
     spec: {
       replicas,
       minReadySeconds: d.spec.minReadySeconds ?? 0,
-      selector: { ...d.spec.selector, matchLabels: { ...d.spec.selector.matchLabels, [hashLabel]: hash } },
+      selector: { ...d.spec.selector, matchLabels: { ...d.spec.selector.matchLabels, [podTemplateHashLabel]: hash } },
       template: tpl,
     },
   };

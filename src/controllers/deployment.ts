@@ -3,13 +3,14 @@
 // One step per sync; the controller performs it and the ReplicaSets' changes trigger the next.
 import type { Deployment, DeploymentStatus, ReplicaSet } from '../api/kinds/apps.js';
 import type { Pod } from '../api/kinds/pod.js';
+import { podTemplateHashLabel, revisionAnnotation } from '../api/annotations.js';
 import { labelSelectorFromSpec } from '../api/selectors.js';
 import type { KObject } from '../api/types.js';
 import { claim } from './claim.js';
 import { applyScales, initialNewSize, isScalingEvent, recreateScaleDown, rollingStep, scaleForEvent, type Scale } from './deployment-rollout.js';
 import { deploymentStatus } from './deployment-status.js';
 import {
-  byCreation, copiedAnnotations, hashLabel, maxRevision, newReplicaSetFor, replicaAnnotations, replicasOf, revisionAnnotation, revisionHistoryAnnotation, revisionOf,
+  byCreation, copiedAnnotations, maxRevision, newReplicaSetFor, replicaAnnotations, replicasOf, revisionHistoryAnnotation, revisionOf,
 } from './deployment-util.js';
 import { sameTemplate } from './hash.js';
 import { controllerRef } from './pods.js';
@@ -48,7 +49,7 @@ export function reconcileDeployment(input: DeploymentInput): DeploymentPlan {
   const { d } = input;
   const claimed = claim(d as unknown as KObject, labelSelectorFromSpec(d.spec.selector), input.replicaSets);
   const owned = claimed.owned;
-  const existingNew = owned.filter((rs) => sameTemplate(rs.spec.template, d.spec.template, hashLabel)).sort(byCreation)[0];
+  const existingNew = owned.filter((rs) => sameTemplate(rs.spec.template, d.spec.template, podTemplateHashLabel)).sort(byCreation)[0];
   const old = owned.filter((rs) => rs !== existingNew);
   const base = { adopt: claimed.adopt, release: claimed.release, updates: [] as ReplicaSetUpdate[], prune: [] as ReplicaSet[] };
   if (d.metadata.deletionTimestamp !== undefined) return { ...base, ...deploymentStatus({ d, all: owned, newRS: existingNew, now: input.now, note: 'none' }) };

@@ -28,7 +28,6 @@ export interface NodeReconcileReport {
   pods: Record<string, EvictionDecision>;
 }
 
-
 function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -310,7 +310,7 @@ export class NodeGateway implements PodLogSource {
     try {
       // The pod informer has every pod this gateway sent a node (it sent them from there), so
       // an honest report needs no API read; anything else (an unknown pod) is read to be sure.
-      const pod = this.informers.pods.items.get(`${msg.namespace}/${msg.name}`) ?? await this.opts.api.get(pods, msg.namespace, msg.name);
+      const pod = this.informers.pods.get(msg.namespace, msg.name) ?? await this.opts.api.get(pods, msg.namespace, msg.name);
       if (pod.metadata.uid !== msg.uid || nodeOf(pod) !== node) {
         this.log.warn({ node, topic: nodeTopic(node, 'podstatus'), reason: `pod ${msg.namespace}/${msg.name} (uid ${msg.uid}) is not bound to this node` }, 'dropped pod status from node');
         return;

@@ -10,6 +10,7 @@ import { FakeRuntime } from '../../src/agent/runtime/fake.js';
 import { SyntheticStatusSource, syntheticFacts } from '../../src/agent/status/source.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { ProxyMetrics } from '../../src/master/proxy-metrics.js';
+import { until } from '../helpers/poll.js';
 import type { ProxyReport, ServiceBundle } from '../../src/protocol/messages.js';
 import { UserspaceProxy } from '../../src/proxy/userspace/backend.js';
 import { ask, freePort, namedServer } from '../proxy/userspace-helpers.js';
@@ -211,10 +212,10 @@ describe('AgentMetrics over HTTP', () => {
     expect(await ask(nodePort, node)).toBe('web-1');
     expect(await ask(nodePort, node)).toBe('web-1');
     // Counters are read at scrape time: poll until the proxy has seen both connections close.
-    for (let i = 0; i < 100 && sample(text, series('bramble_proxy_bytes_out_total')) !== 12; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      text = await (await scrape(port)).text();
-    }
+    text = await until('both connections counted on /metrics', async () => {
+      const t = await (await scrape(port)).text();
+      return sample(t, series('bramble_proxy_bytes_out_total')) === 12 ? t : undefined;
+    }, 15_000, 20);
     expect(sample(text, series('bramble_proxy_connections_total'))).toBe(2);
     expect(sample(text, series('bramble_proxy_bytes_out_total'))).toBe(12);
     expect(sample(text, series('bramble_proxy_failed_connections_total'))).toBe(0);

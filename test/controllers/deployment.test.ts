@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Deployment, ReplicaSet } from '../../src/api/kinds/apps.js';
 import { changeCauseAnnotation } from '../../src/api/annotations.js';
 import { reconcileDeployment, pruneHistory, type DeploymentPlan } from '../../src/controllers/deployment.js';
-import { hashLabel, newReplicaSetFor, revisionAnnotation, desiredReplicasAnnotation, maxReplicasAnnotation } from '../../src/controllers/deployment-util.js';
+import { podTemplateHashLabel, revisionAnnotation } from '../../src/api/annotations.js';
+import { newReplicaSetFor, desiredReplicasAnnotation, maxReplicasAnnotation } from '../../src/controllers/deployment-util.js';
 import { scaleForEvent } from '../../src/controllers/deployment-rollout.js';
 import { T0, deployment, iso, pod, template } from './fixtures.js';
 
@@ -74,10 +75,10 @@ describe('reconcileDeployment: a new Deployment', () => {
     const d = deployment('web', 3);
     const plan = reconcileDeployment({ d, replicaSets: [], pods: [], now: T0 });
     const rs = plan.create!;
-    const hash = rs.metadata.labels![hashLabel]!;
+    const hash = rs.metadata.labels![podTemplateHashLabel]!;
     expect(rs.metadata.name).toBe(`web-${hash}`);
-    expect(rs.spec.selector.matchLabels).toEqual({ app: 'web', [hashLabel]: hash });
-    expect(rs.spec.template!.metadata!.labels).toEqual({ app: 'web', [hashLabel]: hash });
+    expect(rs.spec.selector.matchLabels).toEqual({ app: 'web', [podTemplateHashLabel]: hash });
+    expect(rs.spec.template!.metadata!.labels).toEqual({ app: 'web', [podTemplateHashLabel]: hash });
     expect(rs.spec.replicas).toBe(3);
     expect(rs.metadata.annotations).toMatchObject({ [revisionAnnotation]: '1', [desiredReplicasAnnotation]: '3', [maxReplicasAnnotation]: '4' });
     expect(rs.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'uid-web', controller: true, blockOwnerDeletion: true }]);

@@ -15,7 +15,6 @@ import { watchLoop } from '../watch-loop.js';
 import { verdictFor } from './rollout-status.js';
 import { parseDuration } from './token.js';
 
-
 interface Target { rt: ResourceType; name: string }
 
 /** `deployment/web` or `deployment web`, of one of the kinds the subcommand supports. */
