@@ -10,6 +10,7 @@ import { addressTypeAnnotation, decideEndpoints, selects, serviceSelector } from
 import { sameJson, sameStringMap } from './compare.js';
 import type { ControllerFactory } from './manager.js';
 import { nodesType, podsType } from './owners.js';
+import { nodeReady } from './taints.js';
 
 const servicesType = resourceByKind('v1', 'Service') as ResourceType;
 const endpointsType = resourceByKind('v1', 'Endpoints') as ResourceType;
@@ -31,10 +32,6 @@ export function endpointsInputChanged(pod: KObject, old: KObject | undefined): b
     || !sameJson(pod.spec, old.spec)
     || s?.phase !== o?.phase || s?.hostIP !== o?.hostIP || ready(s) !== ready(o)
     || !sameJson(s?.portMappings, o?.portMappings);
-}
-
-function nodeReady(node: KObject | undefined): string | undefined {
-  return (node?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.find((c) => c.type === 'Ready')?.status;
 }
 
 export class EndpointsController implements Controller {
@@ -59,7 +56,7 @@ export class EndpointsController implements Controller {
       this.services.on((_t, svc) => this.loop.enqueue(objectKey(svc))),
       this.endpoints.on((_t, ep) => this.loop.enqueue(objectKey(ep))),
       this.pods.on((t, pod, old) => this.onPod(t, pod, old)),
-      this.nodes.on((t, node, old) => { if (t !== 'MODIFIED' || nodeReady(node) !== nodeReady(old)) this.enqueueAllSelecting(); }),
+      this.nodes.on((t, node, old) => { if (t !== 'MODIFIED' || old === undefined || nodeReady(node) !== nodeReady(old)) this.enqueueAllSelecting(); }),
     );
     // Computed from half-listed pods, Endpoints would shrink for a moment after every master start.
     const caches = [this.services, this.pods, this.nodes, this.endpoints].map((i) => i.synced);
